@@ -1,0 +1,1 @@
+"""Buyers, contracts and shipments arrive with the value-chain issue."""

@@ -1,0 +1,32 @@
+"""API conventions shared by every app: pagination and error format."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+from rest_framework.views import exception_handler as drf_exception_handler
+
+MAX_PAGE_SIZE = 200
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """For tables that stay small (co-operatives, associations, families, members)."""
+
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+
+class CursorPagination(pagination.CursorPagination):
+    """For tables that grow to millions of rows (lots, allocations, ledger): no
+    COUNT(*) and no deep OFFSET, so page 10,000 costs what page 1 does."""
+
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    ordering = "-id"
+
+
+def exception_handler(exc, context):
+    """Turn a service's Django ValidationError into a 400 with field messages."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = ValidationError(detail=detail)
+    return drf_exception_handler(exc, context)

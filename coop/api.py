@@ -1,0 +1,5 @@
+"""REST API for co-operatives and their people (filled in below)."""
+
+
+def register(router) -> None:
+    pass

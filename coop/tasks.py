@@ -1,0 +1,19 @@
+"""Celery tasks for co-operatives: thin, take ids, re-fetch, call one selector or service."""
+
+import logging
+
+from celery import shared_task
+
+from coop import selectors
+from coop.models import Cooperative
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def cooperative_summary(cooperative_id: int) -> dict:
+    """Head counts of one co-op (used by reports; also proves a worker is alive)."""
+    cooperative = Cooperative.objects.get(pk=cooperative_id)
+    summary = selectors.cooperative_summary(cooperative=cooperative)
+    logger.info("summary for %s: %s", cooperative.slug, summary)
+    return summary

@@ -1,0 +1,1 @@
+"""Advances, premium fund, settlements and the indicator ledger arrive with later issues."""
