@@ -96,34 +96,6 @@ class CoopScopedQuerySet(models.QuerySet):
         return scope(self, user, roles=roles)
 
 
-class Product(models.Model):
-    """A product the co-operative handles (nuts, oil, honey, ...)."""
-
-    class Unit(models.TextChoices):
-        KG = "kg", _("kilogram")
-        LITRE = "l", _("litre")
-        PIECE = "piece", _("piece")
-
-    cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="products")
-    code = models.CharField(_("code"), max_length=30, validators=[code_validator])
-    name = models.CharField(_("name"), max_length=120)
-    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.KG)
-    history = HistoricalRecords()
-
-    objects = CoopScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["cooperative", "name"]
-        verbose_name = _("product")
-        verbose_name_plural = _("products")
-        constraints = [
-            models.UniqueConstraint(fields=["cooperative", "code"], name="product_code_unique_in_coop"),
-        ]
-
-    def __str__(self):
-        return self.name
-
-
 class Association(models.Model):
     """A place or group within the co-op: a local association, a cantina, a honey room."""
 
@@ -327,28 +299,3 @@ class Member(models.Model):
     @property
     def national_id_masked(self) -> str:
         return f"•••.•••.{self.national_id[6:9]}-••" if self.national_id else ""
-
-
-class IdempotencyKey(models.Model):
-    """The first answer to a POST carrying an `Idempotency-Key` header, replayed on retry.
-
-    A retry with the same key and body gets the stored answer and writes nothing; the same
-    key with a different body is refused.
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=500)
-    request_hash = models.CharField(max_length=64, help_text="SHA-256 of the request body")
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(null=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user"),
-        ]
-
-    def __str__(self):
-        return f"{self.method} {self.path} [{self.key}]"
