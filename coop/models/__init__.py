@@ -1,5 +1,6 @@
 """Models of the `coop` app, split by sub-domain; import them from `coop.models`."""
 
+from coop.models.certification import Certification, Inspection, Scheme
 from coop.models.idempotency import IdempotencyKey
 from coop.models.people import (
     BRAZILIAN_STATES,
@@ -12,11 +13,17 @@ from coop.models.people import (
     Role,
     code_validator,
 )
-from coop.models.production import Product
+from coop.models.production import Lot, LotCodeSequence, LotInput, Product
 
 __all__ = [
     "BRAZILIAN_STATES",
     "Association",
+    "Certification",
+    "Inspection",
+    "Lot",
+    "LotCodeSequence",
+    "LotInput",
+    "Scheme",
     "CoopScopedQuerySet",
     "Cooperative",
     "Family",

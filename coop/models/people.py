@@ -4,6 +4,8 @@ Every business row carries `cooperative`: tenancy is enforced by filtering on it
 (see `coop.tenancy`), and it is the key a sharded PostgreSQL would distribute on.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -40,6 +42,14 @@ class Cooperative(models.Model):
     municipality = models.CharField(_("municipality"), max_length=120)
     base_currency = models.CharField(
         _("base currency"), max_length=3, choices=CURRENCY_CHOICES, default="BRL"
+    )
+    moisture_limit_pct = models.DecimalField(
+        _("honey moisture limit (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Barrels above it are rejected (Codex honey standard: 20%)."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
