@@ -72,7 +72,9 @@ def _save(instance: models.Model, *, actor, update_fields=None) -> None:
 
 def _apply(instance: models.Model, data: dict, allowed: tuple[str, ...]) -> list[str]:
     _reject_unknown_fields(data, allowed)
-    changed = [name for name, value in data.items() if getattr(instance, name) != value]
+    # getattr's default: an unset required foreign key (a new member's family) raises
+    # RelatedObjectDoesNotExist, an AttributeError, instead of returning None.
+    changed = [name for name, value in data.items() if getattr(instance, name, None) != value]
     for name in changed:
         setattr(instance, name, data[name])
     return changed
