@@ -88,3 +88,51 @@ class MemberFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name")
     gender = Member.Gender.FEMALE
     birth_year = 1980
+
+
+class LotFactory(factory.django.DjangoModelFactory):
+    """A delivered, accepted lot; pass `family=` to tie it to a family."""
+
+    class Meta:
+        model = "coop.Lot"
+
+    cooperative = factory.SubFactory(CooperativeFactory)
+    product = factory.SubFactory(ProductFactory, cooperative=factory.SelfAttribute("..cooperative"))
+    kind = "barrel"
+    code = factory.Sequence(lambda n: f"L{n:06d}")
+    family = factory.SubFactory(FamilyFactory, cooperative=factory.SelfAttribute("..cooperative"))
+    collected_on = datetime.date(2026, 3, 10)
+    net_kg = "20.000"
+    moisture_pct = "18.50"
+    status = "accepted"
+
+
+class InspectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "coop.Inspection"
+
+    family = factory.SubFactory(FamilyFactory)
+    cooperative = factory.SelfAttribute("family.cooperative")
+    inspector = factory.SubFactory(
+        MemberFactory, family__cooperative=factory.SelfAttribute("...cooperative")
+    )
+    inspected_on = datetime.date(2025, 12, 1)
+    result = "compliant"
+
+
+class CertificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "coop.Certification"
+
+    family = factory.SubFactory(FamilyFactory)
+    cooperative = factory.SelfAttribute("family.cooperative")
+    scheme = "organic"
+    standard = "EU 2018/848"
+    reference = factory.Sequence(lambda n: f"CERT-{n}")
+    valid_from = datetime.date(2026, 1, 1)
+    valid_to = datetime.date(2026, 12, 31)
+    approved_by = factory.SubFactory(
+        InspectionFactory,
+        family=factory.SelfAttribute("..family"),
+        cooperative=factory.SelfAttribute("..cooperative"),
+    )
