@@ -1,13 +1,35 @@
-from coop.tenancy import cooperatives_for
+from django.urls import reverse
+
+from coop.models import Role
+from coop.tenancy import MANAGE, RECORD, cooperatives_for
+
+# The co-op switcher keeps the user in the same section of the other co-operative.
+SECTION_LIST_URLS = {
+    "associations": "association_list",
+    "families": "family_list",
+    "members": "member_list",
+}
 
 
 def tenancy(request):
-    """The co-operatives the user may switch between, and the one being viewed."""
+    """The co-op being viewed, the user's role in it, and the co-ops they may switch to."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    current = getattr(request, "cooperative", None)
+    role = getattr(request, "role", None)
+    url_name = SECTION_LIST_URLS.get(getattr(request, "coop_section", None), "cooperative_home")
+    my_cooperatives = list(cooperatives_for(user).only("slug", "name"))
     return {
-        "my_cooperatives": cooperatives_for(user).only("slug", "name"),
-        "current_cooperative": getattr(request, "cooperative", None),
-        "current_role": getattr(request, "role", None),
+        "my_cooperatives": my_cooperatives,
+        "coop_switch": [
+            (coop, reverse(url_name, kwargs={"slug": coop.slug}))
+            for coop in my_cooperatives
+            if current is None or coop.pk != current.pk
+        ],
+        "current_cooperative": current,
+        "current_role": role,
+        "current_role_label": Role(role).label if role else "",
+        "can_record": role in RECORD,
+        "can_manage": role in MANAGE,
     }

@@ -1,0 +1,143 @@
+"""Forms of the co-operative pages: they parse and present, the services decide.
+
+A form's cleaned data is passed as is to one service (`coop.services`); whatever the
+service refuses comes back as a `ValidationError` that `add_service_errors` puts next
+to the field it names. Choice fields only offer rows of the co-op being edited.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from coop.models import Association, Family, Member
+from coop.services import ASSOCIATION_FIELDS, FAMILY_FIELDS, MEMBER_FIELDS
+
+SEARCH_MAX_LENGTH = 100
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: by field where it names one."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class DateInput(forms.DateInput):
+    # The browser's date picker sends and expects ISO dates whatever the language.
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _coordinate_widget():
+    return forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"})
+
+
+class AssociationForm(forms.ModelForm):
+    class Meta:
+        model = Association
+        fields = ASSOCIATION_FIELDS
+        widgets = {"latitude": _coordinate_widget(), "longitude": _coordinate_widget()}
+
+    def __init__(self, *args, cooperative, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class FamilyForm(forms.ModelForm):
+    class Meta:
+        model = Family
+        fields = FAMILY_FIELDS
+        widgets = {
+            "joined_on": DateInput(),
+            "latitude": _coordinate_widget(),
+            "longitude": _coordinate_widget(),
+            "hives": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+        }
+
+    def __init__(self, *args, cooperative, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only this co-op's associations: another co-op's id is "not one of the choices".
+        self.fields["association"].queryset = Association.objects.filter(cooperative=cooperative)
+
+
+class MemberForm(forms.ModelForm):
+    """Member data. The CPF is never put back into a page for someone who may not see it:
+    `keep_national_id` shows an empty CPF field where blank means "keep the recorded one"."""
+
+    class Meta:
+        model = Member
+        fields = MEMBER_FIELDS
+        widgets = {
+            "birth_year": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1900}),
+            "national_id": forms.TextInput(
+                attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 11}
+            ),
+        }
+
+    def __init__(self, *args, cooperative, keep_national_id=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["family"].queryset = Family.objects.filter(cooperative=cooperative)
+        self.keep_national_id = keep_national_id
+        if keep_national_id:
+            self.fields["national_id"].help_text = _(
+                "A CPF is recorded and is not shown here. Leave blank to keep it, or type a new one."
+            )
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        if self.keep_national_id and not data.get("national_id"):
+            data.pop("national_id", None)
+        return data
+
+
+# --- List filters: every value is checked, an invalid one is simply ignored. ----------
+
+
+class _SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=SEARCH_MAX_LENGTH,
+        widget=forms.SearchInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, data, *, cooperative):
+        super().__init__(data)
+        self.limit_to(cooperative)
+        self.is_valid()
+
+    def limit_to(self, cooperative) -> None:
+        """Narrow choice fields to `cooperative` (before validation, so a forged id is refused)."""
+
+    def value(self, name):
+        # Fields that failed validation are absent from cleaned_data: they do not filter.
+        return self.cleaned_data.get(name) or None
+
+
+def _any(choices):
+    return [("", _("All")), *choices]
+
+
+class AssociationFilterForm(_SearchForm):
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=_any(Association.Kind.choices))
+
+
+class _AssociationFilter(_SearchForm):
+    association = forms.ModelChoiceField(
+        label=_("Association"), required=False, queryset=Association.objects.none(), empty_label=_("All")
+    )
+
+    def limit_to(self, cooperative) -> None:
+        associations = Association.objects.filter(cooperative=cooperative)
+        self.fields["association"].queryset = associations.only("pk", "code", "name")
+
+
+class FamilyFilterForm(_AssociationFilter):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_any(Family.Status.choices))
+
+
+class MemberFilterForm(_AssociationFilter):
+    gender = forms.ChoiceField(label=_("Gender"), required=False, choices=_any(Member.Gender.choices))
