@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils.text import capfirst
 
-from coop.models import Association, Cooperative, Family, Member
-from coop.tenancy import scope
+from coop.models import Association, Cooperative, Family, Member, Membership, Role
+from coop.tenancy import cooperatives_for, scope
 
 
 def cooperative_summary(*, cooperative: Cooperative) -> dict:
@@ -137,3 +137,16 @@ def family_history(*, family: Family, limit: int = 50) -> list[HistoryEntry]:
             )
         )
     return entries
+
+
+def cooperative_list(*, user) -> QuerySet[Cooperative]:
+    """The co-ops `user` belongs to today, each annotated with the user's `role` in it."""
+    if not user.is_authenticated:
+        return Cooperative.objects.none()
+    if user.is_superuser:
+        role = Value(Role.ADMIN)  # as in tenancy.role_of: superusers act as admins
+    else:
+        role = Subquery(
+            Membership.objects.active().filter(user=user, cooperative=OuterRef("pk")).values("role")[:1]
+        )
+    return cooperatives_for(user).annotate(role=role)
