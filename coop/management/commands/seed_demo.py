@@ -1,0 +1,56 @@
+"""`manage.py seed_demo`: the two reference co-operatives, their people and the demo users."""
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from coop.demo import seed
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo: the babassu co-operative of Lago do Junco (COPPALJ, ~1,000 families) and "
+        "the honey co-operative of Simplício Mendes (COMAPI, 32 associations, 930 families), and "
+        f"the demo users ({', '.join(seed.DEMO_USERS)}, admin), all with password "
+        f"'{seed.DEMO_PASSWORD}'. Idempotent: what exists is skipped. Refuses to run with DEBUG off "
+        "unless given --force."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG off (it creates accounts with a known password).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Report what would be created, and roll it back."
+        )
+
+    def handle(self, *args, force=False, dry_run=False, verbosity=1, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates users whose password is 'demo'; it refuses to run with DEBUG off. "
+                "Use --force if this really is a demo installation."
+            )
+        started = time.monotonic()
+
+        def log(message):
+            if verbosity >= 2:
+                self.stdout.write(f"  {message}")
+
+        # One transaction: a failure leaves the database as it was.
+        with transaction.atomic():
+            created = seed.load(log=log)
+            if dry_run:
+                transaction.set_rollback(True)
+
+        if verbosity >= 1:
+            summary = ", ".join(f"{count} {kind}" for kind, count in created.items()) or "nothing new"
+            verb = "Would create" if dry_run else "Created"
+            self.stdout.write(self.style.SUCCESS(f"{verb}: {summary} ({time.monotonic() - started:.1f} s)."))
+            if not dry_run:
+                self.stdout.write(
+                    f"Demo users (password '{seed.DEMO_PASSWORD}'): admin, {', '.join(seed.DEMO_USERS)}."
+                )
