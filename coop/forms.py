@@ -61,6 +61,7 @@ class FamilyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Only this co-op's associations: another co-op's id is "not one of the choices".
         self.fields["association"].queryset = Association.objects.filter(cooperative=cooperative)
+        self.fields["association"].empty_label = _("(none)")
 
 
 class MemberForm(forms.ModelForm):
@@ -80,6 +81,7 @@ class MemberForm(forms.ModelForm):
     def __init__(self, *args, cooperative, keep_national_id=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["family"].queryset = Family.objects.filter(cooperative=cooperative)
+        self.fields["family"].empty_label = _("Choose a family")
         self.keep_national_id = keep_national_id
         if keep_national_id:
             self.fields["national_id"].help_text = _(

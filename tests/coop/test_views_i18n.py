@@ -21,6 +21,9 @@ def test_language_switcher_keeps_the_page_and_switches_to_english(client, person
     assert f'action="{reverse("set_language")}" method="post"' in html
     assert 'name="next" value="/c/coop-a/families/?q=A-0001&amp;status=active"' in html
 
+    # A live search (htmx) changes the address; it also refreshes the switcher's "next".
+    assert 'id="language-next"' in html and 'hx-select-oob="#language-next"' in html
+
     response = client.post(reverse("set_language"), {"language": "en", "next": page})
     assert response.status_code == 302
     assert response.url == page
