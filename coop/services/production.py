@@ -1,0 +1,380 @@
+"""Writes for production: recording lots, batches, and the code sequence.
+
+Lots only ever lose kilograms through `batch_create` (and, later, shipment
+allocations), each under a row lock on the lots taken from, ordered by pk so two
+concurrent writers always lock in the same order and cannot deadlock.
+"""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from coop.models import Association, Cooperative, Family, Lot, LotCodeSequence, LotInput, Product, Scheme
+from coop.selectors.production import family_certified_on
+from coop.services.base import apply_changes, locked, reject_nul_bytes, require_unique_code, save_validated
+from coop.tenancy import MANAGE, RECORD, require
+from coop.units import quantize_kg, quantize_money
+
+CODE_PREFIX = {
+    Lot.Kind.BARREL: "BR",
+    Lot.Kind.NUT_PURCHASE: "NP",
+    Lot.Kind.BATCH: "BT",
+    Lot.Kind.DELIVERY: "DL",
+}
+# Plausibility ceilings: a typo like 2000 for a 20 kg barrel must not pass.
+MAX_NET_KG = {
+    Lot.Kind.BARREL: Decimal("400"),
+    Lot.Kind.NUT_PURCHASE: Decimal("10000"),
+    Lot.Kind.DELIVERY: Decimal("10000"),
+    Lot.Kind.BATCH: Decimal("1000000"),
+}
+COLLECTION_POINTS = {
+    Lot.Kind.BARREL: {Association.Kind.HONEY_ROOM, Association.Kind.ASSOCIATION},
+    Lot.Kind.NUT_PURCHASE: {Association.Kind.CANTINA, Association.Kind.PRODUCTION_CENTRE},
+}
+
+
+@transaction.atomic
+def product_create(*, actor, cooperative: Cooperative, **data) -> Product:
+    require(actor, cooperative, MANAGE)
+    product = Product(cooperative=cooperative)
+    apply_changes(product, data, ("code", "name", "unit"))
+    save_validated(product, actor=actor)
+    return product
+
+
+@transaction.atomic
+def product_update(*, actor, product: Product, **data) -> Product:
+    require(actor, product.cooperative, MANAGE)
+    product = locked(product)
+    changed = apply_changes(product, data, ("code", "name", "unit"))
+    if changed:
+        save_validated(product, actor=actor, update_fields=changed)
+    return product
+
+
+def lots_for_update(ids) -> dict[int, Lot]:
+    """Lock the lots with these ids, in pk order (see the module docstring)."""
+    return {lot.pk: lot for lot in Lot.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+
+
+def lot_code_next(*, cooperative: Cooperative, kind: str, on: date) -> str:
+    """The next free readable code, e.g. BR26-00042, from a per-co-op counter."""
+    prefix, year = CODE_PREFIX[kind], on.year
+    try:
+        with transaction.atomic():
+            LotCodeSequence.objects.get_or_create(cooperative=cooperative, prefix=prefix, year=year)
+    except IntegrityError:
+        pass  # another transaction created the counter first; it exists now
+    while True:
+        sequence = LotCodeSequence.objects.select_for_update().get(
+            cooperative=cooperative, prefix=prefix, year=year
+        )
+        sequence.last = F("last") + 1
+        sequence.save(update_fields=["last"])
+        sequence.refresh_from_db(fields=["last"])
+        code = f"{prefix}{year % 100:02d}-{sequence.last:05d}"
+        # A typed or imported code may already hold this number: skip it.
+        if not Lot.objects.filter(cooperative=cooperative, code=code).exists():
+            return code
+
+
+def _as_kg(value, field: str) -> Decimal:
+    try:
+        kg = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({field: _("Enter a number of kilograms.")}) from None
+    if not kg.is_finite():
+        raise ValidationError({field: _("Enter a number of kilograms.")})
+    return kg
+
+
+def _check_same_coop(cooperative: Cooperative, **objects) -> None:
+    for field, obj in objects.items():
+        if obj is not None and obj.cooperative_id != cooperative.pk:
+            raise ValidationError({field: _("This belongs to another co-operative.")})
+
+
+def _validate_delivery(lot: Lot) -> None:
+    kind = lot.kind
+    errors = {}
+    if lot.family is None:
+        errors["family"] = _("Choose the family that delivered.")
+    elif lot.family.status != Family.Status.ACTIVE:
+        errors["family"] = _("Family %(code)s is %(status)s and cannot deliver.") % {
+            "code": lot.family.code,
+            "status": lot.family.get_status_display().lower(),
+        }
+    allowed_points = COLLECTION_POINTS.get(kind)
+    if lot.association is not None and allowed_points and lot.association.kind not in allowed_points:
+        errors["association"] = _("%(name)s is not a collection point for this kind of lot.") % {
+            "name": lot.association.name
+        }
+    if kind == Lot.Kind.BARREL and lot.moisture_pct is None:
+        errors["moisture_pct"] = _("Measure the honey's moisture before recording the barrel.")
+    if kind == Lot.Kind.NUT_PURCHASE:
+        if lot.price_per_kg is None or lot.price_per_kg <= 0:
+            errors["price_per_kg"] = _("Enter the price paid per kilogram.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_weights_and_dates(lot: Lot) -> None:
+    errors = {}
+    if lot.net_kg <= 0:
+        errors["net_kg"] = _("Net weight must be more than zero.")
+    elif lot.net_kg > MAX_NET_KG[lot.kind]:
+        errors["net_kg"] = _("%(kg)s kg is not plausible for this kind of lot (at most %(max)s kg).") % {
+            "kg": lot.net_kg,
+            "max": MAX_NET_KG[lot.kind],
+        }
+    if lot.gross_kg is not None and lot.gross_kg < lot.net_kg:
+        errors["gross_kg"] = _("Gross weight cannot be less than net weight.")
+    if lot.moisture_pct is not None and not (0 <= lot.moisture_pct <= 100):
+        errors["moisture_pct"] = _("Moisture is a percentage between 0 and 100.")
+    today = timezone.localdate()
+    if isinstance(lot.collected_on, date) and lot.collected_on > today:
+        errors["collected_on"] = _("The date cannot be in the future.")
+    if (
+        isinstance(lot.harvested_on, date)
+        and isinstance(lot.collected_on, date)
+        and lot.collected_on < lot.harvested_on
+    ):
+        errors["collected_on"] = _("Delivery cannot come before the harvest.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_lot(lot: Lot, *, actor) -> None:
+    reject_nul_bytes(lot)
+    if lot.code:
+        require_unique_code(lot)
+    else:
+        lot.code = lot_code_next(cooperative=lot.cooperative, kind=lot.kind, on=lot.collected_on)
+    lot.full_clean(validate_unique=False)
+    lot._history_user = actor
+    try:
+        with transaction.atomic():
+            lot.save()
+    except IntegrityError as error:
+        raise ValidationError({"code": _("This code is already used in this co-operative.")}) from error
+
+
+@transaction.atomic
+def lot_record(
+    *,
+    actor,
+    cooperative: Cooperative,
+    kind: str,
+    product: Product,
+    family: Family | None = None,
+    association: Association | None = None,
+    collected_on: date,
+    net_kg,
+    code: str = "",
+    harvested_on: date | None = None,
+    gross_kg=None,
+    moisture_pct=None,
+    organic: bool | None = None,
+    price_per_kg=None,
+    notes: str = "",
+    accept: bool = True,
+) -> Lot:
+    """Record a delivery: a honey barrel, a nut purchase or another delivery by a family.
+
+    A barrel wetter than the co-op's moisture limit is kept, as rejected with the reason.
+    `organic=None` takes the family's organic certification on the collection date;
+    `organic=True` is refused when the family is not certified on that date.
+    """
+    require(actor, cooperative, RECORD)
+    if kind not in CODE_PREFIX or kind == Lot.Kind.BATCH:
+        raise ValidationError({"kind": _("Record batches with the batch form.")})
+    _check_same_coop(cooperative, product=product, family=family, association=association)
+    lot = Lot(
+        cooperative=cooperative,
+        kind=kind,
+        product=product,
+        family=family,
+        association=association,
+        code=(code or "").strip(),
+        collected_on=collected_on,
+        harvested_on=harvested_on,
+        net_kg=_as_kg(net_kg, "net_kg"),
+        gross_kg=None if gross_kg in (None, "") else _as_kg(gross_kg, "gross_kg"),
+        moisture_pct=moisture_pct,
+        price_per_kg=price_per_kg,
+        notes=notes,
+        recorded_by=actor,
+    )
+    _validate_delivery(lot)
+    _validate_weights_and_dates(lot)
+
+    certified = family_certified_on(family=family, scheme=Scheme.ORGANIC, day=collected_on)
+    if organic and not certified:
+        raise ValidationError(
+            {
+                "organic": _("Family %(code)s has no valid organic certification on this date.")
+                % {"code": family.code}
+            }
+        )
+    lot.organic = certified if organic is None else bool(organic)
+
+    if kind == Lot.Kind.NUT_PURCHASE:
+        lot.currency = cooperative.base_currency
+        lot.amount_paid = quantize_money(lot.net_kg * Decimal(lot.price_per_kg))
+    limit = cooperative.moisture_limit_pct
+    if lot.moisture_pct is not None and Decimal(lot.moisture_pct) > limit:
+        lot.status = Lot.Status.REJECTED
+        lot.rejection_reason = _("Moisture %(value)s%% is above the co-op's limit of %(limit)s%%.") % {
+            "value": lot.moisture_pct,
+            "limit": limit,
+        }
+    elif accept:
+        lot.status = Lot.Status.ACCEPTED
+    _save_lot(lot, actor=actor)
+    return lot
+
+
+@transaction.atomic
+def lot_accept(*, actor, lot: Lot) -> Lot:
+    require(actor, lot.cooperative, RECORD)
+    lot = lots_for_update([lot.pk])[lot.pk]
+    if lot.status != Lot.Status.RECEIVED:
+        raise ValidationError({"status": _("Only a received lot can be accepted.")})
+    if lot.moisture_pct is not None and lot.moisture_pct > lot.cooperative.moisture_limit_pct:
+        raise ValidationError({"moisture_pct": _("This lot is above the moisture limit.")})
+    lot.status = Lot.Status.ACCEPTED
+    lot._history_user = actor
+    lot.save(update_fields=["status"])
+    return lot
+
+
+@transaction.atomic
+def lot_reject(*, actor, lot: Lot, reason: str) -> Lot:
+    require(actor, lot.cooperative, RECORD)
+    lot = lots_for_update([lot.pk])[lot.pk]
+    if lot.status not in (Lot.Status.RECEIVED, Lot.Status.ACCEPTED) or lot.consumed_kg or lot.allocated_kg:
+        raise ValidationError({"status": _("A lot already used or shipped cannot be rejected.")})
+    reason = (reason or "").strip()
+    if not reason or "\x00" in reason:
+        raise ValidationError({"rejection_reason": _("Say why the lot is rejected.")})
+    lot.status, lot.rejection_reason = Lot.Status.REJECTED, reason[:300]
+    lot._history_user = actor
+    lot.save(update_fields=["status", "rejection_reason"])
+    return lot
+
+
+def _input_product_ok(product: Product, source: Lot) -> bool:
+    # An oil batch takes nuts (its `made_from`); an export batch of honey takes honey.
+    return source.product_id == (product.made_from_id or product.pk)
+
+
+@transaction.atomic
+def batch_create(
+    *,
+    actor,
+    cooperative: Cooperative,
+    product: Product,
+    inputs: list[tuple[Lot, object]],
+    net_kg,
+    collected_on: date,
+    code: str = "",
+    association: Association | None = None,
+    notes: str = "",
+) -> Lot:
+    """Make an output lot from input lots, taking `kg` of each.
+
+    Consumed kg never exceed what an input has left (checked under row locks, and by
+    the database's check constraint). Output kg far from the product's expected yield
+    are recorded with a warning rather than refused: presses and scales vary.
+    """
+    require(actor, cooperative, RECORD)
+    _check_same_coop(cooperative, product=product, association=association)
+    if not inputs:
+        raise ValidationError({"inputs": _("Choose at least one input lot.")})
+    wanted: dict[int, Decimal] = {}
+    for index, (source, kg) in enumerate(inputs, start=1):
+        kg = _as_kg(kg, "inputs")
+        if kg <= 0:
+            raise ValidationError(
+                {"inputs": _("Input %(n)s: kilograms must be more than zero.") % {"n": index}}
+            )
+        if source.pk in wanted:
+            raise ValidationError({"inputs": _("Lot %(code)s is listed twice.") % {"code": source.code}})
+        wanted[source.pk] = quantize_kg(kg)
+
+    locked = lots_for_update(wanted)
+    errors = []
+    for pk, kg in wanted.items():
+        source = locked.get(pk)
+        if source is None or source.cooperative_id != cooperative.pk:
+            errors.append(_("Input lot %(pk)s does not exist in this co-operative.") % {"pk": pk})
+        elif not _input_product_ok(product, source):
+            errors.append(
+                _("Lot %(code)s is %(product)s, which cannot go into %(output)s.")
+                % {"code": source.code, "product": source.product.name, "output": product.name}
+            )
+        elif source.status not in (Lot.Status.ACCEPTED, Lot.Status.ALLOCATED):
+            errors.append(
+                _("Lot %(code)s is %(status)s and cannot be used.")
+                % {"code": source.code, "status": source.get_status_display().lower()}
+            )
+        elif kg > source.remaining_kg:
+            errors.append(
+                _("Lot %(code)s has %(left)s kg left; %(kg)s kg asked.")
+                % {"code": source.code, "left": source.remaining_kg, "kg": kg}
+            )
+    if errors:
+        raise ValidationError({"inputs": errors})
+
+    batch = Lot(
+        cooperative=cooperative,
+        kind=Lot.Kind.BATCH,
+        product=product,
+        association=association,
+        code=(code or "").strip(),
+        collected_on=collected_on,
+        net_kg=_as_kg(net_kg, "net_kg"),
+        organic=all(locked[pk].organic for pk in wanted),
+        status=Lot.Status.ACCEPTED,
+        notes=notes,
+        recorded_by=actor,
+    )
+    _validate_weights_and_dates(batch)
+    batch.yield_warning = _yield_warning(product, sum(wanted.values()), batch.net_kg)
+    _save_lot(batch, actor=actor)
+
+    for pk, kg in wanted.items():
+        source = locked[pk]
+        source.consumed_kg += kg
+        if source.remaining_kg == 0:
+            source.status = Lot.Status.CONSUMED
+        source._history_user = actor
+        source.save(update_fields=["consumed_kg", "status"])
+    bulk_create_with_history(
+        [LotInput(cooperative=cooperative, output=batch, source_id=pk, kg=kg) for pk, kg in wanted.items()],
+        LotInput,
+        default_user=actor,
+    )
+    return batch
+
+
+def _yield_warning(product: Product, input_kg: Decimal, output_kg: Decimal) -> str:
+    expected_yield = product.expected_yield if product.made_from_id else Decimal("1")
+    if not expected_yield:
+        return ""
+    expected = input_kg * expected_yield
+    deviation = abs(output_kg - expected) / expected * 100
+    if deviation <= product.yield_tolerance_pct:
+        return ""
+    return _("Output %(out)s kg is %(dev)s%% away from the expected %(exp)s kg.") % {
+        "out": output_kg,
+        "dev": deviation.quantize(Decimal("0.1")),
+        "exp": quantize_kg(expected),
+    }
