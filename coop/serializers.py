@@ -68,6 +68,12 @@ class ScopedCooperativeField(serializers.SlugRelatedField):
     def get_queryset(self):
         return cooperatives_for(self.context["request"].user)
 
+    def to_internal_value(self, data):
+        # Checked before the lookup: PostgreSQL refuses a NUL in a query parameter.
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
 
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     """A row named by id, among the rows of the user's co-operatives (via `tenancy.scope`).

@@ -459,7 +459,10 @@ optional_fields = {
         st.decimals(allow_nan=True, allow_infinity=True).map(str),
         st.floats(-100, 100),
     ),
-    "longitude": mostly(st.decimals(places=6, min_value=-180, max_value=180).map(str), st.floats()),
+    "longitude": mostly(
+        st.decimals(places=6, min_value=-180, max_value=180).map(str),
+        st.floats(allow_nan=False, allow_infinity=False),
+    ),
     "hives": mostly(st.integers(min_value=0, max_value=100_000), st.integers()),
 }
 
@@ -493,3 +496,10 @@ def test_random_bodies_never_answer_500_nor_half_write(api, personas, world, dat
     else:
         assert Family.objects.count() == before + 1
     assert not Membership.objects.filter(user=personas.manager).exclude(cooperative__slug="coop-a").exists()
+
+
+@pytest.mark.parametrize("pk", ["abc", "%00", "1.5", "-1", str(10**30)])
+def test_a_malformed_or_huge_id_in_the_url_is_404(api, personas, world, pk):
+    api.force_authenticate(personas.manager)
+    assert api.get(f"{URL}{pk}/").status_code == 404
+    assert api.patch(f"{URL}{pk}/", {"hives": 1}, format="json").status_code == 404
