@@ -233,7 +233,7 @@ class AssociationAdmin(CoopScopedAdmin):
 
 
 class FamilyForm(ServiceRulesForm):
-    rules = staticmethod(services._validate_family)
+    rules = staticmethod(services.validate_family)
 
 
 @admin.register(Family)
@@ -254,7 +254,7 @@ class FamilyAdmin(CoopScopedAdmin):
 
 
 class MemberForm(ServiceRulesForm):
-    rules = staticmethod(services._validate_member)
+    rules = staticmethod(services.validate_member)
 
 
 @admin.register(Member)
