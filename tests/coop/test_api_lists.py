@@ -135,3 +135,16 @@ def test_counts_in_lists_are_right(api, personas, world, coop_a):
     family = api.get(f"/api/v1/families/{world.family_a.pk}/").json()
     assert association["family_count"] == Association.objects.get(pk=world.association_a.pk).families.count()
     assert family["member_count"] == Member.objects.filter(family=world.family_a).count() == 2
+
+
+@pytest.mark.parametrize("resource", LISTS)
+def test_options_and_the_browsable_api_render(api, personas, world, resource):
+    api.force_authenticate(personas.manager)
+    pk = {"cooperatives": "coop-a", "associations": world.association_a.pk}.get(resource)
+    pk = pk or {"families": world.family_a.pk, "members": world.member_a.pk}[resource]
+    for url in [f"/api/v1/{resource}/", f"/api/v1/{resource}/{pk}/"]:
+        assert api.options(url).status_code == 200
+        page = api.get(url, HTTP_ACCEPT="text/html")
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "B-0001" not in html and "B-ASSOC" not in html and "coop-b" not in html
