@@ -18,7 +18,7 @@ def _fill(coop, n):
 
 # Session, user, co-op, role, co-ops for the switcher, filter choices, count, page rows:
 # whatever the number of rows, a list page stays within this.
-LIST_QUERY_BOUND = 10
+LIST_QUERY_BOUND = 8
 
 
 @pytest.mark.parametrize("name", ["association_list", "family_list", "member_list"])
