@@ -170,7 +170,10 @@ BULK_BATCH_SIZE = 500
 
 
 def _row_error(errors: dict, field: str, row: int, message) -> None:
-    errors.setdefault(field, []).append(_("Row %(row)d: %(message)s") % {"row": row, "message": message})
+    text = _("Row %(row)d: %(message)s") % {"row": row, "message": message}
+    messages = errors.setdefault(field, [])
+    if text not in messages:  # a row rule and the all-rows check may find the same fault
+        messages.append(text)
 
 
 def _existing(queryset, field: str, values) -> set:
