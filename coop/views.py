@@ -39,10 +39,11 @@ def home(request):
     """One co-op: go straight to it. Several (a federation) or none: list them."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    cooperatives = list(cooperatives_for(request.user))
+    cooperatives = list(selectors.cooperative_list(user=request.user))
     if len(cooperatives) == 1:
         return redirect("cooperative_home", slug=cooperatives[0].slug)
-    return render(request, "coop/cooperative_list.html", {"cooperatives": cooperatives})
+    rows = [(coop, Role(coop.role).label) for coop in cooperatives]
+    return render(request, "coop/cooperative_list.html", {"cooperatives": rows})
 
 
 class CooperativeMixin:

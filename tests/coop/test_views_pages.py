@@ -38,9 +38,9 @@ def test_pages_carry_no_inline_script_or_style(client, personas, world, coop_a):
     # The CSP forbids both; anything inline would silently stop working.
     client.force_login(personas.manager)
     for url in _pages(coop_a, world):
-        html = response_text = client.get(url).content.decode()
+        html = client.get(url).content.decode()
         assert "style=" not in html, url
-        assert "<script>" not in response_text and "<style" not in html, url
+        assert "<script>" not in html and "<style" not in html, url
 
 
 def test_home_with_one_cooperative_goes_straight_to_it(client, personas, coop_a):
@@ -57,7 +57,10 @@ def test_home_with_several_cooperatives_lists_them(client, personas, coop_a, coo
     client.force_login(personas.staff)
     response = client.get(reverse("home"))
     assert response.status_code == 200
-    assert [c.slug for c in response.context["cooperatives"]] == ["coop-a", "coop-b"]
+    assert [(c.slug, role) for c, role in response.context["cooperatives"]] == [
+        ("coop-a", "Equipe"),
+        ("coop-b", "Auditor(a)"),
+    ]
 
 
 def test_anonymous_user_is_sent_to_login(client, world, coop_a):

@@ -91,7 +91,7 @@ def test_expired_or_absent_membership_sees_nothing(client, personas, world, coop
     client.force_login(getattr(personas, persona))
     response = client.get(reverse("home"))
     assert response.status_code == 200
-    assert list(response.context["cooperatives"]) == []
+    assert response.context["cooperatives"] == []
     for url in _coop_urls(coop_a.slug) + _object_urls(coop_a.slug, world, "a"):
         assert client.get(url).status_code == 404, url
 
