@@ -35,7 +35,11 @@ def honey(coop_a):
 def babassu(coop_a):
     nuts = ProductFactory(cooperative=coop_a, code="NUTS", name="Amêndoa de babaçu")
     oil = ProductFactory(
-        cooperative=coop_a, code="OIL", name="Óleo de babaçu", made_from=nuts, expected_yield=Decimal("0.3000")
+        cooperative=coop_a,
+        code="OIL",
+        name="Óleo de babaçu",
+        made_from=nuts,
+        expected_yield=Decimal("0.3000"),
     )
     cantina = AssociationFactory(cooperative=coop_a, code="CAN-01", kind=Association.Kind.CANTINA)
     return SimpleNamespace(
@@ -196,7 +200,10 @@ def test_nut_purchase_needs_a_price(personas, babassu):
 
 
 def test_oil_batch_consumes_part_of_its_inputs_and_records_lineage(personas, babassu):
-    first, second = _purchase(personas.staff, babassu), _purchase(personas.staff, babassu, babassu.other_family)
+    first, second = (
+        _purchase(personas.staff, babassu),
+        _purchase(personas.staff, babassu, babassu.other_family),
+    )
     batch = services.batch_create(
         actor=personas.staff,
         cooperative=babassu.coop,
