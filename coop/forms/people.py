@@ -1,35 +1,11 @@
-"""Forms of the co-operative pages: they parse and present, the services decide.
-
-A form's cleaned data is passed as is to one service (`coop.services`); whatever the
-service refuses comes back as a `ValidationError` that `add_service_errors` puts next
-to the field it names. Choice fields only offer rows of the co-op being edited.
-"""
+"""Forms of the people pages: associations, families, members and their list filters."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from coop.forms.base import DateInput, SearchForm, any_choice
 from coop.models import Association, Family, Member
 from coop.services import ASSOCIATION_FIELDS, FAMILY_FIELDS, MEMBER_FIELDS
-
-SEARCH_MAX_LENGTH = 100
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-class DateInput(forms.DateInput):
-    # The browser's date picker sends and expects ISO dates whatever the language.
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def _coordinate_widget():
@@ -95,39 +71,11 @@ class MemberForm(forms.ModelForm):
         return data
 
 
-# --- List filters: every value is checked, an invalid one is simply ignored. ----------
+class AssociationFilterForm(SearchForm):
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=any_choice(Association.Kind.choices))
 
 
-class _SearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=SEARCH_MAX_LENGTH,
-        widget=forms.SearchInput(attrs={"autocomplete": "off"}),
-    )
-
-    def __init__(self, data, *, cooperative):
-        super().__init__(data)
-        self.limit_to(cooperative)
-        self.is_valid()
-
-    def limit_to(self, cooperative) -> None:
-        """Narrow choice fields to `cooperative` (before validation, so a forged id is refused)."""
-
-    def value(self, name):
-        # Fields that failed validation are absent from cleaned_data: they do not filter.
-        return self.cleaned_data.get(name) or None
-
-
-def _any(choices):
-    return [("", _("All")), *choices]
-
-
-class AssociationFilterForm(_SearchForm):
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=_any(Association.Kind.choices))
-
-
-class _AssociationFilter(_SearchForm):
+class _AssociationFilter(SearchForm):
     association = forms.ModelChoiceField(
         label=_("Association"), required=False, queryset=Association.objects.none(), empty_label=_("All")
     )
@@ -138,8 +86,8 @@ class _AssociationFilter(_SearchForm):
 
 
 class FamilyFilterForm(_AssociationFilter):
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=_any(Family.Status.choices))
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=any_choice(Family.Status.choices))
 
 
 class MemberFilterForm(_AssociationFilter):
-    gender = forms.ChoiceField(label=_("Gender"), required=False, choices=_any(Member.Gender.choices))
+    gender = forms.ChoiceField(label=_("Gender"), required=False, choices=any_choice(Member.Gender.choices))
