@@ -20,6 +20,16 @@ from tests.factories import (
 )
 
 
+def pytest_configure(config):
+    # CI sets this so that a missing browser fails the run instead of skipping its tests.
+    if os.environ.get("MUTIRAO_REQUIRE_BROWSER"):
+        import importlib.util
+        import shutil
+
+        if not shutil.which("chromium") or importlib.util.find_spec("playwright") is None:
+            raise pytest.UsageError("MUTIRAO_REQUIRE_BROWSER is set but chromium or playwright is missing")
+
+
 def pytest_collection_modifyitems(config, items):
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (row locks, triggers, concurrent connections)")
     skip_broker = pytest.mark.skip(reason="needs a real Celery broker: set CELERY_BROKER_URL")
