@@ -18,7 +18,17 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from coop import services
-from coop.models import Association, Cooperative, Family, Member, Membership, Product
+from coop.models import (
+    Association,
+    Certification,
+    Cooperative,
+    Family,
+    Inspection,
+    Lot,
+    Member,
+    Membership,
+    Product,
+)
 from coop.tenancy import ADMINISTER, MANAGE, READ, RECORD, cooperatives_for, scope
 
 
@@ -144,10 +154,9 @@ class CoopScopedAdmin(SimpleHistoryAdmin):
 class CooperativeAdmin(CoopScopedAdmin):
     write_roles = ADMINISTER
     coop_field = "pk"
-    service_fields = ("name", "slug", "country", "state", "municipality", "base_currency")
+    service_fields = ("slug", "country", *services.COOPERATIVE_FIELDS)
     fixed_on_change = ("slug", "country")
     fields = ["name", "slug", "country", "state", "municipality", "base_currency", "moisture_limit_pct"]
-    readonly_fields = ["moisture_limit_pct"]
     list_display = ["name", "slug", "state", "municipality", "base_currency"]
     search_fields = ["name", "slug", "municipality"]
 
@@ -203,9 +212,8 @@ class MembershipAdmin(CoopScopedAdmin):
 @admin.register(Product)
 class ProductAdmin(CoopScopedAdmin):
     write_roles = MANAGE
-    service_fields = ("code", "name", "unit")
-    fields = ["cooperative", "code", "name", "unit", "made_from", "expected_yield", "mass_balance_allowed"]
-    readonly_fields = ["made_from", "expected_yield", "mass_balance_allowed"]
+    service_fields = services.PRODUCT_FIELDS
+    fields = ["cooperative", *services.PRODUCT_FIELDS]
     list_display = ["code", "name", "unit", "cooperative"]
     list_filter = [("cooperative", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["cooperative"]
@@ -272,3 +280,48 @@ class MemberAdmin(CoopScopedAdmin):
         if change:
             return services.member_update(actor=actor, member=obj, **data)
         return services.member_create(actor=actor, cooperative=obj.cooperative, **data)
+
+
+class ReadOnlyAdmin(CoopScopedAdmin):
+    """Lots, certifications and inspections have workflows (codes, locks, approvals) that
+    live in their pages and API; the admin shows them, scoped, and changes nothing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Lot)
+class LotAdmin(ReadOnlyAdmin):
+    list_display = ["code", "kind", "product", "family", "collected_on", "net_kg", "status", "cooperative"]
+    list_filter = ["kind", "status", ("cooperative", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["product", "family", "cooperative"]
+    search_fields = ["code", "family__code", "family__household_name"]
+    date_hierarchy = "collected_on"
+    show_full_result_count = False  # lots grow to millions: no COUNT(*) per page
+
+
+@admin.register(Certification)
+class CertificationAdmin(ReadOnlyAdmin):
+    list_display = ["family", "scheme", "reference", "valid_from", "valid_to", "status", "cooperative"]
+    list_filter = ["scheme", "status", ("cooperative", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["family", "cooperative"]
+    search_fields = ["reference", "family__code", "family__household_name"]
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "inspected_on",
+        "family",
+        "association",
+        "inspector",
+        "result",
+        "closed_on",
+        "cooperative",
+    ]
+    list_filter = ["result", ("cooperative", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["family", "association", "inspector", "cooperative"]
+    search_fields = ["family__code", "association__code", "inspector__name"]

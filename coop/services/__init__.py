@@ -8,6 +8,7 @@ from coop.services.certification import (
 )
 from coop.services.people import (
     ASSOCIATION_FIELDS,
+    COOPERATIVE_FIELDS,
     FAMILY_FIELDS,
     MEMBER_FIELDS,
     association_create,
@@ -25,6 +26,7 @@ from coop.services.people import (
     validate_member,
 )
 from coop.services.production import (
+    PRODUCT_FIELDS,
     batch_create,
     lot_accept,
     lot_code_next,
@@ -37,8 +39,10 @@ from coop.services.production import (
 
 __all__ = [
     "ASSOCIATION_FIELDS",
+    "COOPERATIVE_FIELDS",
     "FAMILY_FIELDS",
     "MEMBER_FIELDS",
+    "PRODUCT_FIELDS",
     "association_create",
     "association_update",
     "batch_create",

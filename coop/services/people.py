@@ -17,6 +17,7 @@ from coop.models import Association, Cooperative, Family, Member, Membership
 from coop.services.base import apply_changes, locked, reject_nul_bytes, save_validated
 from coop.tenancy import ADMINISTER, MANAGE, RECORD, require
 
+COOPERATIVE_FIELDS = ("name", "state", "municipality", "base_currency", "moisture_limit_pct")
 ASSOCIATION_FIELDS = ("code", "name", "kind", "municipality", "latitude", "longitude")
 FAMILY_FIELDS = (
     "code",
@@ -128,7 +129,7 @@ def member_update(*, actor, member: Member, **data) -> Member:
 def cooperative_update(*, actor, cooperative: Cooperative, **data) -> Cooperative:
     require(actor, cooperative, ADMINISTER)
     cooperative = locked(cooperative)
-    changed = apply_changes(cooperative, data, ("name", "state", "municipality", "base_currency"))
+    changed = apply_changes(cooperative, data, COOPERATIVE_FIELDS)
     if changed:
         save_validated(cooperative, actor=actor, update_fields=changed)
     return cooperative
