@@ -40,11 +40,41 @@ COLLECTION_POINTS = {
 }
 
 
+PRODUCT_FIELDS = (
+    "code",
+    "name",
+    "unit",
+    "made_from",
+    "expected_yield",
+    "yield_tolerance_pct",
+    "mass_balance_allowed",
+)
+
+
+def _validate_recipe(product: Product) -> None:
+    """The input product is of the same co-op and the chain of inputs never loops back."""
+    if product.made_from_id is None:
+        if product.expected_yield is not None:
+            raise ValidationError(
+                {"expected_yield": _("Only a product made from another one has an expected yield.")}
+            )
+        return
+    if product.made_from.cooperative_id != product.cooperative_id:
+        raise ValidationError({"made_from": _("This belongs to another co-operative.")})
+    seen, current = {product.pk}, product.made_from
+    while current is not None:  # recipes are a few levels deep: one query per level
+        if current.pk in seen:
+            raise ValidationError({"made_from": _("A product cannot be made from itself, directly or not.")})
+        seen.add(current.pk)
+        current = current.made_from
+
+
 @transaction.atomic
 def product_create(*, actor, cooperative: Cooperative, **data) -> Product:
     require(actor, cooperative, MANAGE)
     product = Product(cooperative=cooperative)
-    apply_changes(product, data, ("code", "name", "unit"))
+    apply_changes(product, data, PRODUCT_FIELDS)
+    _validate_recipe(product)
     save_validated(product, actor=actor)
     return product
 
@@ -53,8 +83,9 @@ def product_create(*, actor, cooperative: Cooperative, **data) -> Product:
 def product_update(*, actor, product: Product, **data) -> Product:
     require(actor, product.cooperative, MANAGE)
     product = locked(product)
-    changed = apply_changes(product, data, ("code", "name", "unit"))
+    changed = apply_changes(product, data, PRODUCT_FIELDS)
     if changed:
+        _validate_recipe(product)
         save_validated(product, actor=actor, update_fields=changed)
     return product
 
