@@ -8,6 +8,9 @@ SECTION_LIST_URLS = {
     "associations": "association_list",
     "families": "family_list",
     "members": "member_list",
+    "lots": "lot_list",
+    "certifications": "certification_list",
+    "inspections": "inspection_list",
 }
 
 

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
-from coop.views import base, people
+from coop.views import base, people, production
+from coop.views import certification as ics
 
 # Each kind of row has the same four pages under its co-op: list, new, detail, edit.
 cooperative_patterns = [
@@ -17,6 +18,38 @@ cooperative_patterns = [
     path("members/new/", people.MemberCreate.as_view(), name="member_create"),
     path("members/<int:pk>/", people.MemberDetail.as_view(), name="member_detail"),
     path("members/<int:pk>/edit/", people.MemberEdit.as_view(), name="member_edit"),
+    # The pickers' live search: an HTML fragment of at most 20 matches.
+    path("families/search/", people.FamilySearch.as_view(), name="family_search"),
+    path("members/search/", people.MemberSearch.as_view(), name="member_search"),
+    # Production
+    path("lots/", production.LotList.as_view(), name="lot_list"),
+    path("lots/new/barrel/", production.BarrelRecord.as_view(), name="lot_record_barrel"),
+    path("lots/new/purchase/", production.PurchaseRecord.as_view(), name="lot_record_purchase"),
+    path("lots/new/batch/", production.BatchCreate.as_view(), name="lot_batch_create"),
+    path("lots/<int:pk>/", production.LotDetail.as_view(), name="lot_detail"),
+    path("lots/<int:pk>/saved/", production.LotSaved.as_view(), name="lot_saved"),
+    path("lots/<int:pk>/accept/", production.LotAccept.as_view(), name="lot_accept"),
+    path("lots/<int:pk>/reject/", production.LotReject.as_view(), name="lot_reject"),
+    path("lots/<int:pk>/label.pdf", production.LotLabel.as_view(), name="lot_label"),
+    path("lots/<int:pk>/receipt.pdf", production.LotReceipt.as_view(), name="lot_receipt"),
+    # Internal control system
+    path("certifications/", ics.CertificationList.as_view(), name="certification_list"),
+    path("certifications/new/", ics.CertificationChooseFamily.as_view(), name="certification_choose"),
+    path("certifications/<int:pk>/", ics.CertificationDetail.as_view(), name="certification_detail"),
+    path(
+        "certifications/<int:pk>/status/",
+        ics.CertificationSetStatus.as_view(),
+        name="certification_set_status",
+    ),
+    path(
+        "families/<int:pk>/certifications/new/",
+        ics.CertificationGrant.as_view(),
+        name="certification_grant",
+    ),
+    path("inspections/", ics.InspectionList.as_view(), name="inspection_list"),
+    path("inspections/new/", ics.InspectionRecord.as_view(), name="inspection_record"),
+    path("inspections/<int:pk>/", ics.InspectionDetail.as_view(), name="inspection_detail"),
+    path("inspections/<int:pk>/close/", ics.InspectionClose.as_view(), name="inspection_close"),
 ]
 
 urlpatterns = [

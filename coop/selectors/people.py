@@ -1,12 +1,9 @@
 """Reads for co-operatives and their people, shared by pages, API and tasks."""
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
-from django.utils.text import capfirst
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from coop.models import Association, Cooperative, Family, Member, Membership, Role
+from coop.selectors.history import HistoryEntry, object_history
 from coop.tenancy import cooperatives_for, scope
 
 
@@ -76,67 +73,50 @@ def member_list(
     return qs
 
 
-@dataclass(frozen=True)
-class FieldChange:
-    label: str
-    old: object
-    new: object
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    date: datetime
-    user: object  # the user who made the change, or None for scripts and imports
-    kind: str  # "+" created, "~" changed, "-" deleted
-    changes: list[FieldChange]
-
-
 def family_history(*, family: Family, limit: int = 50) -> list[HistoryEntry]:
-    """The family's latest `limit` changes, newest first: who, when and what changed.
+    """The family's latest `limit` changes, newest first: who, when and what changed."""
+    return object_history(obj=family, limit=limit)
 
-    Two queries whatever the length: the history rows (with their users), then the names
-    of the associations that appear in a change. Each row is diffed in memory against the
-    next older one (`prev_record` would cost a query per row).
+
+def family_search(*, user, cooperative: Cooperative, query: str, limit: int = 20) -> list[Family]:
+    """Families of `cooperative` whose code or household name matches `query`, at most `limit`.
+
+    For the family picker of the recording pages: one query, exact code first, then codes
+    that start with it, then the rest by code.
     """
-    records = list(
-        family.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
-    )
-    deltas = [
-        newer.diff_against(older, excluded_fields=["cooperative"]).changes
-        if older is not None and newer.history_type == "~"
-        else []
-        for newer, older in zip(records, [*records[1:], None], strict=True)
-    ][:limit]
-
-    association_ids = {
-        value for changes in deltas for c in changes if c.field == "association" for value in (c.old, c.new)
-    }
-    associations = {a.pk: str(a) for a in Association.objects.filter(pk__in=association_ids - {None})}
-
-    def display(field, value):
-        if value is None or value == "":
-            return ""
-        if field.name == "association":
-            return associations.get(value, f"#{value}")
-        if field.choices:
-            return dict(field.flatchoices).get(value, value)
-        return value
-
-    entries = []
-    for record, changes in zip(records, deltas, strict=False):
-        fields = [(Family._meta.get_field(c.field), c) for c in changes]
-        entries.append(
-            HistoryEntry(
-                date=record.history_date,
-                user=record.history_user,
-                kind=record.history_type,
-                changes=[
-                    FieldChange(str(capfirst(f.verbose_name)), display(f, c.old), display(f, c.new))
-                    for f, c in fields
-                ],
+    query = query.strip()
+    if not query:
+        return []
+    qs = (
+        scope(Family.objects.all(), user)
+        .filter(cooperative=cooperative)
+        .filter(Q(code__icontains=query) | Q(household_name__icontains=query))
+        .select_related("association")
+        .annotate(
+            rank=Case(
+                When(code__iexact=query, then=Value(0)),
+                When(code__istartswith=query, then=Value(1)),
+                default=Value(2),
             )
         )
-    return entries
+        .order_by("rank", "code")
+    )
+    return list(qs[:limit])
+
+
+def member_search(*, user, cooperative: Cooperative, query: str, limit: int = 20) -> list[Member]:
+    """Members of `cooperative` whose name or family code matches `query`, at most `limit`."""
+    query = query.strip()
+    if not query:
+        return []
+    qs = (
+        scope(Member.objects.all(), user)
+        .filter(cooperative=cooperative)
+        .filter(Q(name__icontains=query) | Q(family__code__iexact=query))
+        .select_related("family")
+        .order_by("name", "pk")
+    )
+    return list(qs[:limit])
 
 
 def cooperative_list(*, user) -> QuerySet[Cooperative]:

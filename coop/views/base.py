@@ -7,9 +7,13 @@ Views stay thin: read through `coop.selectors`, write through one `coop.services
 function.
 """
 
+import datetime
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -92,6 +96,66 @@ class CoopListView(CooperativeMixin, ListView):
         return super().get_context_data(filters=self.filters, **kwargs)
 
 
+# --- Keyset pages: "newer" / "older" without counting millions of rows ----------------
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    rows: list
+    newer: str | None  # cursor of the page before (newer rows), None on the first page
+    older: str | None  # cursor of the page after (older rows), None on the last page
+
+
+def _cursor(row, date_field: str) -> str:
+    return f"{getattr(row, date_field).isoformat()}.{row.pk}"
+
+
+def _parse_cursor(value: str | None):
+    # "2026-03-10.42": a date and an id; anything else is ignored (first page).
+    if not value or "." not in value:
+        return None
+    day, _sep, pk = value.partition(".")
+    try:
+        return datetime.date.fromisoformat(day), int(pk)
+    except ValueError:
+        return None
+
+
+def keyset_page(queryset, *, older=None, newer=None, size=PAGE_SIZE, date_field="collected_on") -> KeysetPage:
+    """One page of `queryset` ordered by (-date_field, -id), read with `size + 1` rows.
+
+    OFFSET pages and their COUNT(*) cost more the deeper one goes into millions of
+    lots; a cursor (the date and id of the row at the page's edge) costs the same on
+    every page and uses the (co-op, kind, date) index.
+    """
+    after, before = _parse_cursor(older), _parse_cursor(newer)
+    if before is not None:
+        day, pk = before
+        newer_rows = queryset.filter(
+            Q(**{f"{date_field}__gt": day}) | Q(**{date_field: day, "pk__gt": pk})
+        ).order_by(date_field, "pk")[: size + 1]
+        rows = list(newer_rows)
+        if len(rows) > size:
+            rows = rows[:size][::-1]
+            return KeysetPage(rows, _cursor(rows[0], date_field), _cursor(rows[-1], date_field))
+        # Back at the top: show a full first page rather than a short one.
+    elif after is not None:
+        day, pk = after
+        rows = list(
+            queryset.filter(Q(**{f"{date_field}__lt": day}) | Q(**{date_field: day, "pk__lt": pk}))[
+                : size + 1
+            ]
+        )
+        more = len(rows) > size
+        rows = rows[:size]
+        newer_cursor = _cursor(rows[0], date_field) if rows else older
+        return KeysetPage(rows, newer_cursor, _cursor(rows[-1], date_field) if more else None)
+    rows = list(queryset[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return KeysetPage(rows, None, _cursor(rows[-1], date_field) if more else None)
+
+
 # --- Forms ---------------------------------------------------------------------------
 
 
@@ -111,11 +175,15 @@ class ServiceFormView(CooperativeMixin, FormView):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("Saved: %(object)s.") % {"object": saved})
+        self.saved(saved)
         return redirect(self.detail_url(self.detail_name, saved.pk))
 
     def save(self, form):
         raise NotImplementedError
+
+    def saved(self, obj) -> None:
+        """After a successful save: say so (pages that show the result themselves need not)."""
+        messages.success(self.request, _("Saved: %(object)s.") % {"object": obj})
 
     def cancel_url(self) -> str:
         raise NotImplementedError

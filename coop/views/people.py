@@ -3,14 +3,17 @@
 Associations need MANAGE to write, families and members RECORD (see `coop.views.base`).
 """
 
-from django.shortcuts import get_object_or_404
+import re
+
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy
-from django.views.generic import DetailView
+from django.views.generic import DetailView, View
 
 from coop import selectors, services
 from coop.forms import (
+    SEARCH_MAX_LENGTH,
     AssociationFilterForm,
     AssociationForm,
     FamilyFilterForm,
@@ -21,6 +24,8 @@ from coop.forms import (
 from coop.models import Role
 from coop.tenancy import MANAGE, RECORD
 from coop.views.base import DETAIL_ROWS, CooperativeMixin, CoopListView, EditMixin, ServiceFormView
+
+FIELD_NAME = re.compile(r"[a-z_]{1,30}")  # the picker field a search answers for
 
 
 class AssociationList(CoopListView):
@@ -98,7 +103,21 @@ class FamilyDetail(CooperativeMixin, DetailView):
             user=self.request.user, cooperative=self.cooperative, family=self.object
         )
         history = selectors.family_history(family=self.object)
-        return super().get_context_data(members=members, history=history, **kwargs)
+        made_from, made_from_count = selectors.family_made_from(family=self.object, limit=DETAIL_ROWS)
+        return super().get_context_data(
+            members=members,
+            history=history,
+            lots=selectors.family_lots(family=self.object, limit=DETAIL_ROWS),
+            made_from=made_from,
+            made_from_count=made_from_count,
+            certifications=selectors.certification_list(
+                user=self.request.user, cooperative=self.cooperative, family=self.object
+            )[:DETAIL_ROWS],
+            inspections=selectors.inspection_list(
+                user=self.request.user, cooperative=self.cooperative, family=self.object
+            )[:DETAIL_ROWS],
+            **kwargs,
+        )
 
 
 class MemberDetail(CooperativeMixin, DetailView):
@@ -227,3 +246,44 @@ class MemberEdit(EditMixin, MemberCreate):
 
     def save(self, form):
         return services.member_update(actor=self.request.user, member=self.object, **form.service_data())
+
+
+# --- Pickers: the matches of the family and member pickers, as an HTML fragment ---------
+
+
+class PickerSearch(CooperativeMixin, View):
+    """GET ?field=<name>&<name>_q=<text>: at most 20 rows of this co-op, as radio buttons."""
+
+    template_name = "coop/widgets/_picker_options.html"
+    match_template = ""
+
+    def search(self, text):
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        field = request.GET.get("field", "")
+        if not FIELD_NAME.fullmatch(field):
+            field = "q"
+        text = (request.GET.get(f"{field}_q") or request.GET.get("q") or "").strip()[:SEARCH_MAX_LENGTH]
+        widget = {
+            "name": field,
+            "q": text,
+            "options": self.search(text) if text else [],
+            "chosen": None,
+            "match_template": self.match_template,
+        }
+        return render(request, self.template_name, {"widget": widget})
+
+
+class FamilySearch(PickerSearch):
+    match_template = "coop/widgets/_family_match.html"
+
+    def search(self, text):
+        return selectors.family_search(user=self.request.user, cooperative=self.cooperative, query=text)
+
+
+class MemberSearch(PickerSearch):
+    match_template = "coop/widgets/_member_match.html"
+
+    def search(self, text):
+        return selectors.member_search(user=self.request.user, cooperative=self.cooperative, query=text)
