@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -95,25 +95,57 @@ def lots_for_update(ids) -> dict[int, Lot]:
     return {lot.pk: lot for lot in Lot.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
 
 
-def lot_code_next(*, cooperative: Cooperative, kind: str, on: date) -> str:
-    """The next free readable code, e.g. BR26-00042, from a per-co-op counter."""
-    prefix, year = CODE_PREFIX[kind], on.year
+def lot_code_format(prefix: str, year: int, number: int) -> str:
+    """The readable code of a lot, e.g. BR26-00042."""
+    return f"{prefix}{year % 100:02d}-{number:05d}"
+
+
+def _codes_in_use(cooperative: Cooperative, codes: list[str]) -> set[str]:
+    # Asked in chunks: SQLite caps the parameters of one query.
+    size = min(connection.features.max_query_params or 10_000, 10_000) - 10
+    used: set[str] = set()
+    for start in range(0, len(codes), size):
+        chunk = codes[start : start + size]
+        found = Lot.objects.filter(cooperative=cooperative, code__in=chunk).values_list("code", flat=True)
+        used.update(found)
+    return used
+
+
+def lot_codes_reserve(
+    *, cooperative: Cooperative, kind: str, year: int, count: int, taken=frozenset()
+) -> list[str]:
+    """`count` new readable codes for lots of `kind` collected in `year`.
+
+    The per-co-op counter is read under its row lock and moved by the whole block in one
+    UPDATE, so a 100,000-row import costs one UPDATE, not 100,000. A typed or imported
+    code (already saved, or in `taken`) may hold a number of the block: it is skipped and
+    the block is topped up.
+    """
+    prefix = CODE_PREFIX[kind]
     try:
         with transaction.atomic():
             LotCodeSequence.objects.get_or_create(cooperative=cooperative, prefix=prefix, year=year)
     except IntegrityError:
         pass  # another transaction created the counter first; it exists now
-    while True:
-        sequence = LotCodeSequence.objects.select_for_update().get(
-            cooperative=cooperative, prefix=prefix, year=year
-        )
-        sequence.last = F("last") + 1
-        sequence.save(update_fields=["last"])
-        sequence.refresh_from_db(fields=["last"])
-        code = f"{prefix}{year % 100:02d}-{sequence.last:05d}"
-        # A typed or imported code may already hold this number: skip it.
-        if not Lot.objects.filter(cooperative=cooperative, code=code).exists():
-            return code
+    # The lock is held to the end of the caller's transaction: two recorders never get
+    # the same number, and a rolled-back import gives its numbers back.
+    sequence = LotCodeSequence.objects.select_for_update().get(
+        cooperative=cooperative, prefix=prefix, year=year
+    )
+    codes: list[str] = []
+    while len(codes) < count:
+        first, wanted = sequence.last + 1, count - len(codes)
+        sequence.last += wanted
+        LotCodeSequence.objects.filter(pk=sequence.pk).update(last=F("last") + wanted)
+        candidates = [lot_code_format(prefix, year, number) for number in range(first, first + wanted)]
+        used = _codes_in_use(cooperative, candidates)
+        codes.extend(code for code in candidates if code not in used and code not in taken)
+    return codes
+
+
+def lot_code_next(*, cooperative: Cooperative, kind: str, on: date) -> str:
+    """The next free readable code, e.g. BR26-00042, from a per-co-op counter."""
+    return lot_codes_reserve(cooperative=cooperative, kind=kind, year=on.year, count=1)[0]
 
 
 def _as_kg(value, field: str) -> Decimal:
@@ -132,52 +164,88 @@ def _check_same_coop(cooperative: Cooperative, **objects) -> None:
             raise ValidationError({field: _("This belongs to another co-operative.")})
 
 
-def _validate_delivery(lot: Lot) -> None:
-    kind = lot.kind
+# The rules of a delivery, as pure functions of its values: lot_record raises their
+# errors for one lot, the import (coop.imports) collects them for every row of a file.
+
+
+def delivery_errors(*, kind: str, family, association, moisture_pct, price_per_kg) -> dict[str, str]:
+    """Who delivered where, and what a barrel or a purchase must state."""
     errors = {}
-    if lot.family is None:
+    if family is None:
         errors["family"] = _("Choose the family that delivered.")
-    elif lot.family.status != Family.Status.ACTIVE:
+    elif family.status != Family.Status.ACTIVE:
         errors["family"] = _("Family %(code)s is %(status)s and cannot deliver.") % {
-            "code": lot.family.code,
-            "status": lot.family.get_status_display().lower(),
+            "code": family.code,
+            "status": family.get_status_display().lower(),
         }
     allowed_points = COLLECTION_POINTS.get(kind)
-    if lot.association is not None and allowed_points and lot.association.kind not in allowed_points:
+    if association is not None and allowed_points and association.kind not in allowed_points:
         errors["association"] = _("%(name)s is not a collection point for this kind of lot.") % {
-            "name": lot.association.name
+            "name": association.name
         }
-    if kind == Lot.Kind.BARREL and lot.moisture_pct is None:
+    if kind == Lot.Kind.BARREL and moisture_pct is None:
         errors["moisture_pct"] = _("Measure the honey's moisture before recording the barrel.")
     if kind == Lot.Kind.NUT_PURCHASE:
-        if lot.price_per_kg is None or lot.price_per_kg <= 0:
+        if price_per_kg is None or price_per_kg <= 0:
             errors["price_per_kg"] = _("Enter the price paid per kilogram.")
+    return errors
+
+
+def weights_and_dates_errors(
+    *, kind: str, net_kg, gross_kg, moisture_pct, harvested_on, collected_on, today: date
+) -> dict[str, str]:
+    """Plausible kilograms and moisture, dates in order and not in the future."""
+    errors = {}
+    if net_kg <= 0:
+        errors["net_kg"] = _("Net weight must be more than zero.")
+    elif net_kg > MAX_NET_KG[kind]:
+        errors["net_kg"] = _("%(kg)s kg is not plausible for this kind of lot (at most %(max)s kg).") % {
+            "kg": net_kg,
+            "max": MAX_NET_KG[kind],
+        }
+    if gross_kg is not None and gross_kg < net_kg:
+        errors["gross_kg"] = _("Gross weight cannot be less than net weight.")
+    if moisture_pct is not None and not (0 <= moisture_pct <= 100):
+        errors["moisture_pct"] = _("Moisture is a percentage between 0 and 100.")
+    if isinstance(collected_on, date) and collected_on > today:
+        errors["collected_on"] = _("The date cannot be in the future.")
+    if isinstance(harvested_on, date) and isinstance(collected_on, date) and collected_on < harvested_on:
+        errors["collected_on"] = _("Delivery cannot come before the harvest.")
+    return errors
+
+
+def moisture_rejection(moisture_pct, limit: Decimal) -> str:
+    """Why a lot this wet is rejected ("" when it is not): it is kept, as rejected, not lost."""
+    if moisture_pct is None or Decimal(moisture_pct) <= limit:
+        return ""
+    return _("Moisture %(value)s%% is above the co-op's limit of %(limit)s%%.") % {
+        "value": moisture_pct,
+        "limit": limit,
+    }
+
+
+def _validate_delivery(lot: Lot) -> None:
+    errors = delivery_errors(
+        kind=lot.kind,
+        family=lot.family,
+        association=lot.association,
+        moisture_pct=lot.moisture_pct,
+        price_per_kg=lot.price_per_kg,
+    )
     if errors:
         raise ValidationError(errors)
 
 
 def _validate_weights_and_dates(lot: Lot) -> None:
-    errors = {}
-    if lot.net_kg <= 0:
-        errors["net_kg"] = _("Net weight must be more than zero.")
-    elif lot.net_kg > MAX_NET_KG[lot.kind]:
-        errors["net_kg"] = _("%(kg)s kg is not plausible for this kind of lot (at most %(max)s kg).") % {
-            "kg": lot.net_kg,
-            "max": MAX_NET_KG[lot.kind],
-        }
-    if lot.gross_kg is not None and lot.gross_kg < lot.net_kg:
-        errors["gross_kg"] = _("Gross weight cannot be less than net weight.")
-    if lot.moisture_pct is not None and not (0 <= lot.moisture_pct <= 100):
-        errors["moisture_pct"] = _("Moisture is a percentage between 0 and 100.")
-    today = timezone.localdate()
-    if isinstance(lot.collected_on, date) and lot.collected_on > today:
-        errors["collected_on"] = _("The date cannot be in the future.")
-    if (
-        isinstance(lot.harvested_on, date)
-        and isinstance(lot.collected_on, date)
-        and lot.collected_on < lot.harvested_on
-    ):
-        errors["collected_on"] = _("Delivery cannot come before the harvest.")
+    errors = weights_and_dates_errors(
+        kind=lot.kind,
+        net_kg=lot.net_kg,
+        gross_kg=lot.gross_kg,
+        moisture_pct=lot.moisture_pct,
+        harvested_on=lot.harvested_on,
+        collected_on=lot.collected_on,
+        today=timezone.localdate(),
+    )
     if errors:
         raise ValidationError(errors)
 
@@ -259,13 +327,9 @@ def lot_record(
     if kind == Lot.Kind.NUT_PURCHASE:
         lot.currency = cooperative.base_currency
         lot.amount_paid = quantize_money(lot.net_kg * Decimal(lot.price_per_kg))
-    limit = cooperative.moisture_limit_pct
-    if lot.moisture_pct is not None and Decimal(lot.moisture_pct) > limit:
+    lot.rejection_reason = moisture_rejection(lot.moisture_pct, cooperative.moisture_limit_pct)
+    if lot.rejection_reason:
         lot.status = Lot.Status.REJECTED
-        lot.rejection_reason = _("Moisture %(value)s%% is above the co-op's limit of %(limit)s%%.") % {
-            "value": lot.moisture_pct,
-            "limit": limit,
-        }
     elif accept:
         lot.status = Lot.Status.ACCEPTED
     _save_lot(lot, actor=actor)
