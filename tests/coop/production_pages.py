@@ -34,7 +34,11 @@ def honey(coop_a):
 def babassu(coop_a):
     nuts = ProductFactory(cooperative=coop_a, code="NUTS", name="Amêndoa de babaçu")
     oil = ProductFactory(
-        cooperative=coop_a, code="OIL", name="Óleo de babaçu", made_from=nuts, expected_yield=Decimal("0.3000")
+        cooperative=coop_a,
+        code="OIL",
+        name="Óleo de babaçu",
+        made_from=nuts,
+        expected_yield=Decimal("0.3000"),
     )
     cantina = AssociationFactory(
         cooperative=coop_a, code="CAN-01", name="Cantina Centro do Aguiar", kind=Association.Kind.CANTINA
@@ -56,7 +60,7 @@ def purchase(babassu, *, kg="30.000", status=Lot.Status.ACCEPTED, **extra):
     return LotFactory(
         cooperative=babassu.coop,
         product=babassu.nuts,
-        family=babassu.family,
+        family=extra.pop("family", babassu.family),
         association=babassu.cantina,
         kind=Lot.Kind.NUT_PURCHASE,
         net_kg=kg,
@@ -67,3 +71,9 @@ def purchase(babassu, *, kg="30.000", status=Lot.Status.ACCEPTED, **extra):
         status=status,
         **extra,
     )
+
+
+@pytest.fixture
+def english(settings):
+    """Pages in English (the default is Portuguese), so messages read as in the code."""
+    settings.LANGUAGE_CODE = "en"
