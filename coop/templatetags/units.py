@@ -60,3 +60,18 @@ def pct(value) -> str:
     if value is None or value == "":
         return "—"
     return f"{format_decimal(Decimal(value), format='#,##0.##', locale=_locale())}%"
+
+
+@register.filter
+def input_decimal(value) -> str:
+    """A decimal as an <input type="number"> wants it: a dot, no grouping, no trailing zeros."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)  # what was typed, shown back as typed
+    if not number.is_finite():
+        return str(value)
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
