@@ -1,0 +1,394 @@
+"""Importing deliveries (honey barrels, nut purchases, other deliveries) from a file.
+
+Every row follows lot_record's rules — the same functions (`delivery_errors`,
+`weights_and_dates_errors`, `moisture_rejection`), the same organic rule, the same codes
+— but checked for all rows before anything is written, and written in one transaction:
+a file with one bad row writes nothing and lists every bad row.
+
+It is built for 100,000 barrels at a time (see bench/import_lots.py):
+- two passes over the rows: cells to values, then the family, product and collection
+  point of each row from a few chunked queries, never one query per row;
+- lot codes for rows without one come from one block reserved on the co-op's counter;
+- on PostgreSQL the rows are written with COPY into a temporary table, then one
+  INSERT … SELECT writes the lots and their history rows together; elsewhere (SQLite)
+  with bulk_create_with_history, in batches.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from coop.imports import cells, lookups
+from coop.imports.files import Columns
+from coop.imports.results import ImportRejected, ImportResult, Problem
+from coop.models import Association, Cooperative, Family, Lot, Product, code_validator
+from coop.services.production import (
+    delivery_errors,
+    lot_codes_reserve,
+    moisture_rejection,
+    weights_and_dates_errors,
+)
+from coop.tenancy import RECORD, require
+from coop.units import quantize_money
+
+LOT_FILE = Columns(
+    names=(
+        "kind",
+        "code",
+        "family",
+        "association",
+        "product",
+        "harvested_on",
+        "collected_on",
+        "gross_kg",
+        "net_kg",
+        "moisture_pct",
+        "organic",
+        "price_per_kg",
+        "notes",
+    ),
+    required=frozenset({"kind", "family", "product", "collected_on", "net_kg"}),
+)
+IMPORTED_KINDS = (Lot.Kind.BARREL, Lot.Kind.NUT_PURCHASE, Lot.Kind.DELIVERY)
+# Every column of a lot but its id, in the order the rows to write are built.
+WRITE_FIELDS = (
+    "cooperative_id",
+    "product_id",
+    "kind",
+    "code",
+    "family_id",
+    "association_id",
+    "harvested_on",
+    "collected_on",
+    "gross_kg",
+    "net_kg",
+    "moisture_pct",
+    "organic",
+    "status",
+    "rejection_reason",
+    "price_per_kg",
+    "currency",
+    "amount_paid",
+    "consumed_kg",
+    "allocated_kg",
+    "yield_warning",
+    "notes",
+    "recorded_by_id",
+    "recorded_at",
+)
+_CODE, _KIND, _COLLECTED = (
+    WRITE_FIELDS.index("code"),
+    WRITE_FIELDS.index("kind"),
+    WRITE_FIELDS.index("collected_on"),
+)
+PREVIEW_ROWS = 50
+ORM_BATCH = 1_000
+ZERO_KG = Decimal("0.000")
+
+
+def _kind_column():
+    choose = cells.ChoiceColumn(Lot.Kind, allowed=IMPORTED_KINDS)
+
+    def kind(raw):
+        if isinstance(raw, str) and raw.strip().lower() == Lot.Kind.BATCH:
+            raise cells.CellError(_("Record batches with the batch form."))
+        return choose(raw)
+
+    return kind
+
+
+def _lot_code(raw) -> str:
+    value = cells.text(raw, max_length=Lot._meta.get_field("code").max_length)
+    if value:
+        try:
+            code_validator(value)
+        except ValidationError as error:
+            raise cells.CellError(" ".join(error.messages)) from None
+    return value
+
+
+def _converters():
+    """(column, converter) in the order of a row's values after the first pass."""
+    kg = cells.DecimalColumn(Lot._meta.get_field("net_kg"))
+    dates = cells.DateColumn()
+
+    def reference(raw):
+        return cells.text(raw, max_length=30)
+
+    return (
+        ("kind", _kind_column()),
+        ("code", _lot_code),
+        ("family", reference),
+        ("association", reference),
+        ("product", reference),
+        ("harvested_on", dates),
+        ("collected_on", dates),
+        ("gross_kg", kg),
+        ("net_kg", kg),
+        ("moisture_pct", cells.DecimalColumn(Lot._meta.get_field("moisture_pct"))),
+        ("organic", cells.boolean),
+        ("price_per_kg", cells.DecimalColumn(Lot._meta.get_field("price_per_kg"))),
+        ("notes", cells.text),
+    )
+
+
+def _first_pass(rows) -> list[list]:
+    """Each row's cells as values: [row number, {column: problem}, kind, code, family, ...]."""
+    converters, required = _converters(), _("This field is required.")
+    records, first_row_of_code = [], {}
+    for number, row in rows:
+        faults: dict[str, str] = {}
+        record = [number, faults]
+        for column, convert in converters:
+            try:
+                record.append(convert(row.get(column)))
+            except cells.CellError as error:
+                record.append(None)
+                faults[column] = str(error)
+        kind, code, family, product, collected, net = (record[i] for i in (2, 3, 4, 6, 8, 10))
+        for column, value in (("kind", kind), ("family", family), ("product", product)):
+            if not value and column not in faults:
+                faults[column] = required
+        if collected is None and "collected_on" not in faults:
+            faults["collected_on"] = required
+        if net is None and "net_kg" not in faults:
+            faults["net_kg"] = required
+        if code:
+            if code in first_row_of_code:
+                faults.setdefault(
+                    "code", _("This code is also on row %(row)s.") % {"row": first_row_of_code[code]}
+                )
+            else:
+                first_row_of_code[code] = number
+        records.append(record)
+    return records
+
+
+def _certified(periods: list[tuple], day: date) -> bool:
+    return any(valid_from <= day <= valid_to for valid_from, valid_to in periods)
+
+
+def lots_import(*, actor, cooperative: Cooperative, rows, dry_run: bool = False) -> ImportResult:
+    """Validate every row of a lots file, then (unless `dry_run`) save them all or none.
+
+    `rows` yields (row number, {column: cell}) as `coop.imports.files.read_table` reads
+    them. Raises ImportRejected listing every problem; nothing is written then. Rows are
+    checked outside the write transaction (a long read holds no locks); the write
+    transaction re-checks codes through the unique constraint.
+    """
+    require(actor, cooperative, RECORD)
+    problems: list[Problem] = []
+    records = _first_pass(rows)
+    if not records:
+        raise ImportRejected([Problem(None, None, _("The file has a header but no rows."))])
+
+    families = lookups.by_code(
+        Family.objects.filter(cooperative=cooperative).only("id", "code", "status"),
+        {r[4] for r in records if r[4]},
+    )
+    associations = lookups.by_code(
+        Association.objects.filter(cooperative=cooperative).only("id", "code", "kind", "name"),
+        {r[5] for r in records if r[5]},
+    )
+    products = lookups.by_code(
+        Product.objects.filter(cooperative=cooperative).only("id", "code"), {r[6] for r in records if r[6]}
+    )
+    typed_codes = {r[3] for r in records if r[3]}
+    taken = lookups.codes_taken(Lot.objects.filter(cooperative=cooperative), typed_codes)
+    organic = lookups.organic_periods(family.pk for family in families.values())
+
+    today, now = timezone.localdate(), timezone.now()
+    limit, currency = cooperative.moisture_limit_pct, cooperative.base_currency
+    amount_ok = DecimalValidator(Lot._meta.get_field("amount_paid").max_digits, 2)
+    to_write, preview = [], []
+    counts = {"accepted": 0, "rejected": 0, "new_codes": 0}
+    for record in records:
+        (number, faults, kind, code, family_code, point_code, product_code, harvested, collected) = record[:9]
+        gross, net, moisture, organic_given, price, notes = record[9:]
+        record.clear()  # the row's values now live in the row to write (memory: 100,000 rows)
+
+        family = families.get(family_code)
+        if family_code and family is None:
+            faults.setdefault(
+                "family", _("No family with code %(code)s in this co-operative.") % {"code": family_code}
+            )
+        association = associations.get(point_code)
+        if point_code and association is None:
+            faults.setdefault(
+                "association",
+                _("No association with code %(code)s in this co-operative.") % {"code": point_code},
+            )
+        product = products.get(product_code)
+        if product_code and product is None:
+            faults.setdefault(
+                "product", _("No product with code %(code)s in this co-operative.") % {"code": product_code}
+            )
+        if code in taken:
+            faults.setdefault("code", _("This code is already used in this co-operative."))
+        if kind:
+            for column, message in delivery_errors(
+                kind=kind, family=family, association=association, moisture_pct=moisture, price_per_kg=price
+            ).items():
+                faults.setdefault(column, message)
+            if net is not None:
+                for column, message in weights_and_dates_errors(
+                    kind=kind,
+                    net_kg=net,
+                    gross_kg=gross,
+                    moisture_pct=moisture,
+                    harvested_on=harvested,
+                    collected_on=collected,
+                    today=today,
+                ).items():
+                    faults.setdefault(column, message)
+        # lot_record's organic rule: blank takes the family's certification on the day;
+        # "yes" is refused when the family is not certified then.
+        certified = (
+            family is not None and collected is not None and _certified(organic.get(family.pk, ()), collected)
+        )
+        if organic_given and not certified and family is not None and "organic" not in faults:
+            faults["organic"] = _("Family %(code)s has no valid organic certification on this date.") % {
+                "code": family.code
+            }
+        amount = None
+        if kind == Lot.Kind.NUT_PURCHASE and net is not None and price is not None and not faults:
+            amount = quantize_money(net * price)
+            try:
+                amount_ok(amount)
+            except ValidationError:
+                faults["price_per_kg"] = _("The amount paid is too large: check the price and the weight.")
+        if faults:
+            problems.extend(Problem(number, column, message) for column, message in faults.items())
+            continue
+        if problems:
+            continue  # the file is refused: keep checking, stop building
+
+        reason = moisture_rejection(moisture, limit)
+        counts["rejected" if reason else "accepted"] += 1
+        counts["new_codes"] += not code
+        row = [
+            cooperative.pk,
+            product.pk,
+            kind,
+            code,
+            family.pk,
+            association.pk if association else None,
+            harvested,
+            collected,
+            gross,
+            net,
+            moisture,
+            certified if organic_given is None else organic_given,
+            Lot.Status.REJECTED if reason else Lot.Status.ACCEPTED,
+            reason,
+            price,
+            currency if kind == Lot.Kind.NUT_PURCHASE else "",
+            amount,
+            ZERO_KG,
+            ZERO_KG,
+            "",
+            notes,
+            actor.pk,
+            now,
+        ]
+        to_write.append(row)
+        if len(preview) < PREVIEW_ROWS:
+            preview.append(_preview(row, number, family, association, product))
+
+    if problems:
+        raise ImportRejected(problems)
+    result = ImportResult(kind="lots", rows=len(to_write), dry_run=dry_run, preview=preview, counts=counts)
+    if not dry_run:
+        with transaction.atomic():
+            _give_codes(cooperative, to_write, typed_codes)
+            _insert(to_write, actor=actor, now=now)
+        result.created = len(to_write)
+        for line, row in zip(result.preview, to_write, strict=False):
+            line["code"] = row[_CODE]
+    return result
+
+
+def _preview(row: list, number: int, family, association, product) -> dict:
+    values = dict(zip(WRITE_FIELDS, row, strict=True))
+    return {
+        **values,
+        "row": number,
+        "family": family.code,
+        "association": association.code if association else "",
+        "product": product.code,
+    }
+
+
+def _give_codes(cooperative: Cooperative, rows: list[list], typed_codes: set[str]) -> None:
+    """Codes for the rows that have none, one block per kind and year."""
+    blocks: dict[tuple, list[list]] = {}
+    for row in rows:
+        if not row[_CODE]:
+            blocks.setdefault((row[_KIND], row[_COLLECTED].year), []).append(row)
+    for (kind, year), block in sorted(blocks.items()):
+        codes = lot_codes_reserve(
+            cooperative=cooperative, kind=kind, year=year, count=len(block), taken=typed_codes
+        )
+        for row, code in zip(block, codes, strict=True):
+            row[_CODE] = code
+
+
+def _insert(rows: list[list], *, actor, now) -> None:
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                _copy_with_history(rows, actor=actor, now=now)
+            else:
+                for start in range(0, len(rows), ORM_BATCH):
+                    lots = [
+                        Lot(**dict(zip(WRITE_FIELDS, row, strict=True)))
+                        for row in rows[start : start + ORM_BATCH]
+                    ]
+                    bulk_create_with_history(
+                        lots, Lot, batch_size=ORM_BATCH, default_user=actor, default_date=now
+                    )
+    except IntegrityError as error:
+        # Someone saved one of the file's codes between the check and the write.
+        raise ImportRejected(
+            [
+                Problem(
+                    None,
+                    "code",
+                    _("A code in this file was saved by someone else meanwhile; please try again."),
+                )
+            ]
+        ) from error
+
+
+def _copy_with_history(rows: list[list], *, actor, now) -> None:
+    """COPY the rows into a temporary table, then write lots and history rows in one statement.
+
+    The history rows are exactly those bulk_create_with_history writes: every field of
+    the lot, history type "+", the actor and one timestamp.
+    """
+    quote = connection.ops.quote_name
+    lots = quote(Lot._meta.db_table)
+    history = quote(Lot.history.model._meta.db_table)
+    columns = ", ".join(quote(Lot._meta.get_field(name).column) for name in WRITE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE lot_import ON COMMIT DROP AS "
+            f"SELECT 0 AS ordinal, {columns} FROM {lots} WITH NO DATA"
+        )
+        with cursor.copy(f"COPY lot_import (ordinal, {columns}) FROM STDIN") as copy:
+            for ordinal, row in enumerate(rows):
+                copy.write_row((ordinal, *row))
+        cursor.execute(
+            f"WITH saved AS (INSERT INTO {lots} ({columns}) SELECT {columns} FROM lot_import "
+            f"ORDER BY ordinal RETURNING id, {columns}) "
+            f"INSERT INTO {history} (id, {columns}, history_date, history_change_reason, history_type, "
+            f"history_user_id) SELECT id, {columns}, %s, NULL, '+', %s FROM saved",
+            [now, actor.pk],
+        )
+        cursor.execute("DROP TABLE lot_import")
