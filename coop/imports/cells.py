@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_CELL_TYPES = (str, int, float, Decimal, date, bool)
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _BR_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -38,7 +39,7 @@ def is_blank(raw) -> bool:
 
 
 def _refuse_formula(raw) -> None:
-    if not isinstance(raw, str | int | float | Decimal | date | bool):
+    if not isinstance(raw, _CELL_TYPES):
         # openpyxl hands array and data-table formulas back as objects
         raise CellError(_("Formulas are not accepted: paste the values instead."))
     if isinstance(raw, str) and raw.startswith("="):
@@ -47,13 +48,20 @@ def _refuse_formula(raw) -> None:
 
 def text(raw, *, max_length: int | None = None) -> str:
     """A text cell, stripped; "" when blank."""
-    if raw is None:
+    if type(raw) is str:  # the common case, kept short: a CSV has nothing else
+        value = raw.strip()
+        if not value:
+            return ""
+    elif raw is None:
         return ""
-    _refuse_formula(raw)
-    if isinstance(raw, bool):
-        raise CellError(_("Enter text, not TRUE or FALSE."))
-    value = raw.strip() if isinstance(raw, str) else _number_text(raw)
+    else:
+        _refuse_formula(raw)
+        if isinstance(raw, bool):
+            raise CellError(_("Enter text, not TRUE or FALSE."))
+        value = _number_text(raw)
     if value.startswith(FORMULA_STARTS):
+        if value[0] == "=":
+            raise CellError(_("Formulas are not accepted: paste the values instead."))
         raise CellError(_("Text may not start with =, +, - or @ (a spreadsheet would run it as a formula)."))
     if "\x00" in value:
         raise CellError(_("Text may not contain NUL characters."))
@@ -84,13 +92,15 @@ class DecimalColumn:
     def __call__(self, raw) -> Decimal | None:
         if raw is None:
             return None
-        key = (type(raw), raw)
-        try:
-            found = self.cache[key]
-        except KeyError:
-            found = self.cache[key] = self._read(raw)
-            if len(self.cache) > _CACHE_LIMIT:
-                self.cache.clear()
+        if type(raw) is not str:  # XLSX numbers: nothing to remember (and True == 1 as a key)
+            found = self._read(raw)
+        else:
+            try:
+                found = self.cache[raw]
+            except KeyError:
+                if len(self.cache) > _CACHE_LIMIT:
+                    self.cache.clear()
+                found = self.cache[raw] = self._read(raw)
         if isinstance(found, CellError):
             raise found
         return found
@@ -147,15 +157,15 @@ class DateColumn:
     def __call__(self, raw) -> date | None:
         if raw is None:
             return None
-        if isinstance(raw, date) and not isinstance(raw, datetime):
-            return raw
-        key = (type(raw), raw)
-        try:
-            found = self.cache[key]
-        except KeyError:
-            found = self.cache[key] = self._read(raw)
-            if len(self.cache) > _CACHE_LIMIT:
-                self.cache.clear()
+        if type(raw) is not str:
+            found = raw if type(raw) is date else self._read(raw)
+        else:
+            try:
+                found = self.cache[raw]
+            except KeyError:
+                if len(self.cache) > _CACHE_LIMIT:
+                    self.cache.clear()
+                found = self.cache[raw] = self._read(raw)
         if isinstance(found, CellError):
             raise found
         return found
@@ -190,6 +200,8 @@ def boolean(raw) -> bool | None:
     """Yes/no in English or Portuguese, or an XLSX TRUE/FALSE; None when blank."""
     if raw is None or isinstance(raw, bool):
         return raw
+    if raw == "":
+        return None
     _refuse_formula(raw)
     value = str(raw).strip().lower()
     if not value:
@@ -217,6 +229,9 @@ class ChoiceColumn:
         self.hint = ", ".join(v for v in choices.values if v in allowed)
 
     def __call__(self, raw) -> str:
+        found = self.values.get(raw) if type(raw) is str else None
+        if found is not None:  # the value exactly as written: "barrel"
+            return found
         if raw is None:
             return ""
         _refuse_formula(raw)

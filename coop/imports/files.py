@@ -72,6 +72,13 @@ def _blank(cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
+def _blank_row(cells) -> bool:
+    for cell in cells:  # stops at the first filled cell, usually the first
+        if cell is not None and cell != "" and not (type(cell) is str and cell.isspace()):
+            return False
+    return True
+
+
 def _normalise(cell) -> str:
     return str(cell).strip().lower().replace(" ", "_").replace("-", "_")
 
@@ -108,7 +115,7 @@ def _check_header(header: list, columns: Columns) -> list[str]:
 def _rows(records: Iterator[list], names: list[str]) -> Iterator[tuple[int, dict]]:
     width, count = len(names), 0
     for number, cells in enumerate(records, start=2):
-        if all(_blank(cell) for cell in cells):
+        if _blank_row(cells):
             continue
         count += 1
         if count > MAX_ROWS:
@@ -116,7 +123,7 @@ def _rows(records: Iterator[list], names: list[str]) -> Iterator[tuple[int, dict
                 _("The file has more than %(count)s rows; split it into smaller files.")
                 % {"count": f"{MAX_ROWS:,}"}
             )
-        if len(cells) > width and not all(_blank(cell) for cell in cells[width:]):
+        if len(cells) > width and not _blank_row(cells[width:]):
             refuse(_("This row has more cells than the header has columns."), row=number)
         if len(cells) < width:
             cells = [*cells, *([None] * (width - len(cells)))]

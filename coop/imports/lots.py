@@ -96,9 +96,12 @@ def _kind_column():
     choose = cells.ChoiceColumn(Lot.Kind, allowed=IMPORTED_KINDS)
 
     def kind(raw):
-        if isinstance(raw, str) and raw.strip().lower() == Lot.Kind.BATCH:
-            raise cells.CellError(_("Record batches with the batch form."))
-        return choose(raw)
+        try:
+            return choose(raw)
+        except cells.CellError:
+            if isinstance(raw, str) and raw.strip().lower() == Lot.Kind.BATCH:
+                raise cells.CellError(_("Record batches with the batch form.")) from None
+            raise
 
     return kind
 
@@ -204,6 +207,7 @@ def lots_import(*, actor, cooperative: Cooperative, rows, dry_run: bool = False)
     organic = lookups.organic_periods(family.pk for family in families.values())
 
     today, now = timezone.localdate(), timezone.now()
+    cooperative_id, actor_id = cooperative.pk, actor.pk
     limit, currency = cooperative.moisture_limit_pct, cooperative.base_currency
     amount_ok = DecimalValidator(Lot._meta.get_field("amount_paid").max_digits, 2)
     to_write, preview = [], []
@@ -250,7 +254,7 @@ def lots_import(*, actor, cooperative: Cooperative, rows, dry_run: bool = False)
         # lot_record's organic rule: blank takes the family's certification on the day;
         # "yes" is refused when the family is not certified then.
         certified = (
-            family is not None and collected is not None and _certified(organic.get(family.pk, ()), collected)
+            family is not None and collected is not None and _certified(organic.get(family.id, ()), collected)
         )
         if organic_given and not certified and family is not None and "organic" not in faults:
             faults["organic"] = _("Family %(code)s has no valid organic certification on this date.") % {
@@ -273,12 +277,12 @@ def lots_import(*, actor, cooperative: Cooperative, rows, dry_run: bool = False)
         counts["rejected" if reason else "accepted"] += 1
         counts["new_codes"] += not code
         row = [
-            cooperative.pk,
-            product.pk,
+            cooperative_id,
+            product.id,
             kind,
             code,
-            family.pk,
-            association.pk if association else None,
+            family.id,
+            association.id if association else None,
             harvested,
             collected,
             gross,
@@ -294,7 +298,7 @@ def lots_import(*, actor, cooperative: Cooperative, rows, dry_run: bool = False)
             ZERO_KG,
             "",
             notes,
-            actor.pk,
+            actor_id,
             now,
         ]
         to_write.append(row)

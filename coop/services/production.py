@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,14 +100,18 @@ def lot_code_format(prefix: str, year: int, number: int) -> str:
     return f"{prefix}{year % 100:02d}-{number:05d}"
 
 
-def _codes_in_use(cooperative: Cooperative, codes: list[str]) -> set[str]:
-    # Asked in chunks: SQLite caps the parameters of one query.
-    size = min(connection.features.max_query_params or 10_000, 10_000) - 10
+def _codes_in_use(cooperative: Cooperative, prefix: str, year: int, first: int, last: int) -> set[str]:
+    """Codes already saved between the codes of `first` and `last`: a range on the unique
+    index, one query per printed width (BR26-99999, then BR26-100000), not a list of codes.
+    The range may hold other codes too (BR26-00042A); the caller only asks about its own."""
     used: set[str] = set()
-    for start in range(0, len(codes), size):
-        chunk = codes[start : start + size]
-        found = Lot.objects.filter(cooperative=cooperative, code__in=chunk).values_list("code", flat=True)
-        used.update(found)
+    number = first
+    while number <= last:
+        end = min(last, max(99_999, 10 ** len(str(number)) - 1))
+        low, high = lot_code_format(prefix, year, number), lot_code_format(prefix, year, end)
+        found = Lot.objects.filter(cooperative=cooperative, code__gte=low, code__lte=high)
+        used.update(found.values_list("code", flat=True))
+        number = end + 1
     return used
 
 
@@ -138,7 +142,7 @@ def lot_codes_reserve(
         sequence.last += wanted
         LotCodeSequence.objects.filter(pk=sequence.pk).update(last=F("last") + wanted)
         candidates = [lot_code_format(prefix, year, number) for number in range(first, first + wanted)]
-        used = _codes_in_use(cooperative, candidates)
+        used = _codes_in_use(cooperative, prefix, year, first, first + wanted - 1)
         codes.extend(code for code in candidates if code not in used and code not in taken)
     return codes
 

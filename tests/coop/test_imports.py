@@ -8,7 +8,7 @@ from io import BytesIO
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
@@ -16,6 +16,7 @@ from coop.imports import MAX_ROWS, ImportRejected, import_file
 from coop.imports import files as import_files
 from coop.imports.lots import WRITE_FIELDS
 from coop.models import Family, Lot, LotCodeSequence
+from coop.services.production import lot_codes_reserve
 from tests.coop.imports_data import (
     FAMILY_HEADER,
     LOT_HEADER,
@@ -451,3 +452,15 @@ def test_family_queries_do_not_grow_with_rows(personas, honey, coop_a):
     many = queries(500, 1000)
     # SQLite splits each INSERT (families, then history) by its parameter limit.
     assert many <= few + (14 if connection.vendor == "sqlite" else 0)
+
+
+def test_reserved_codes_cross_to_six_digits_and_skip_saved_ones(honey, coop_a):
+    LotCodeSequence.objects.create(cooperative=coop_a, prefix="BR", year=2026, last=99_997)
+    for code in ("BR26-99999", "BR26-100001", "BR26-99999X"):
+        LotFactory(cooperative=coop_a, product=honey.honey, family=honey.active, code=code)
+    with transaction.atomic():
+        codes = lot_codes_reserve(
+            cooperative=coop_a, kind="barrel", year=2026, count=3, taken={"BR26-100002"}
+        )
+    assert codes == ["BR26-99998", "BR26-100000", "BR26-100003"]
+    assert LotCodeSequence.objects.get(cooperative=coop_a, prefix="BR", year=2026).last == 100_003
