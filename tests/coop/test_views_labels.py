@@ -55,7 +55,7 @@ def test_the_label_is_a_pdf_with_the_lot_code_and_its_facts(client, personas, ho
         "21,5 kg",
         "18,2%",
         "ORGÂNICO",
-        "Cooperativa A",
+        "COOPERATIVA A",  # (upper case on the label)
     ):
         assert expected in text, expected
 
