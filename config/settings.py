@@ -251,6 +251,15 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Several models have a `kind` or a `status` with their own choices: name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "AssociationKindEnum": "coop.models.Association.Kind",
+        "LotKindEnum": "coop.models.Lot.Kind",
+        "FamilyStatusEnum": "coop.models.Family.Status",
+        "LotStatusEnum": "coop.models.Lot.Status",
+        "CertificationStatusEnum": "coop.models.Certification.Status",
+        "CurrencyEnum": "coop.units.CURRENCY_CHOICES",
+    },
 }
 
 LOGGING = {

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework import filters as drf_filters
 
-from coop.models import Association, Cooperative, Family, Member
-from coop.serializers import MAX_ID
+from coop.models import Association, Certification, Cooperative, Family, Inspection, Lot, Member, Product
+from coop.serializers.base import MAX_ID
 
 MAX_SEARCH_LENGTH = 100
 
@@ -94,3 +94,77 @@ class MemberFilter(filters.FilterSet):
     class Meta:
         model = Member
         fields = ["cooperative", "family", "association", "gender", "role_in_family", "literacy"]
+
+
+class ProductFilter(filters.FilterSet):
+    cooperative = _cooperative_filter()
+    made_from = IntegerFilter(field_name="made_from", label=_("Id of the input product"))
+
+    class Meta:
+        model = Product
+        fields = ["cooperative", "unit", "made_from", "mass_balance_allowed"]
+
+
+class LotFilter(filters.FilterSet):
+    """`code` is exact (it hits the co-op's unique index); `search` looks inside lot and
+    family codes. No ordering parameter: lots page by cursor, newest id first."""
+
+    cooperative = _cooperative_filter()
+    code = filters.CharFilter(label=_("Lot code (exact)"))
+    family = IntegerFilter(field_name="family", label=_("Family id"))
+    family_code = filters.CharFilter(field_name="family__code", label=_("Family code (exact)"))
+    association = IntegerFilter(field_name="association", label=_("Collection point id"))
+    product = IntegerFilter(field_name="product", label=_("Product id"))
+    collected_after = filters.DateFilter(
+        field_name="collected_on", lookup_expr="gte", label=_("Collected on or after")
+    )
+    collected_before = filters.DateFilter(
+        field_name="collected_on", lookup_expr="lte", label=_("Collected on or before")
+    )
+
+    class Meta:
+        model = Lot
+        fields = ["cooperative", "kind", "status", "organic", "family", "association", "product"]
+
+
+class CertificationFilter(filters.FilterSet):
+    cooperative = _cooperative_filter()
+    family = IntegerFilter(field_name="family", label=_("Family id"))
+    family_code = filters.CharFilter(field_name="family__code", label=_("Family code (exact)"))
+    valid_on = filters.DateFilter(
+        method="filter_valid_on", label=_("In force on this date (active, in period)")
+    )
+
+    class Meta:
+        model = Certification
+        fields = ["cooperative", "family", "scheme", "status"]
+
+    def filter_valid_on(self, queryset, name, value):
+        return queryset.valid_on(value)
+
+
+class InspectionFilter(filters.FilterSet):
+    cooperative = _cooperative_filter()
+    family = IntegerFilter(field_name="family", label=_("Family id"))
+    association = IntegerFilter(field_name="association", label=_("Collection point id"))
+    inspector = IntegerFilter(field_name="inspector", label=_("Inspector (member) id"))
+    inspected_after = filters.DateFilter(
+        field_name="inspected_on", lookup_expr="gte", label=_("Inspected on or after")
+    )
+    inspected_before = filters.DateFilter(
+        field_name="inspected_on", lookup_expr="lte", label=_("Inspected on or before")
+    )
+    open = filters.BooleanFilter(
+        field_name="closed_on", lookup_expr="isnull", label=_("Not closed yet (true) or closed (false)")
+    )
+    open_sanctions = filters.BooleanFilter(
+        method="filter_open_sanctions", label=_("Sanctions not closed yet (true), or everything else (false)")
+    )
+
+    class Meta:
+        model = Inspection
+        fields = ["cooperative", "family", "association", "inspector", "result"]
+
+    def filter_open_sanctions(self, queryset, name, value):
+        sanctions = queryset.open_sanctions()
+        return sanctions if value else queryset.exclude(pk__in=sanctions.values("pk"))

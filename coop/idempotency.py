@@ -14,8 +14,10 @@ then fails with IntegrityError and replays the stored answer instead of writing 
 second row (on PostgreSQL; SQLite's BEGIN IMMEDIATE serialises the two outright).
 """
 
+import functools
 import hashlib
 import json
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
@@ -77,13 +79,18 @@ def _fingerprint(request) -> str:
 
 
 class IdempotentCreateMixin:
-    """For DRF viewsets: makes `create` (POST on the list URL) honour `Idempotency-Key`."""
+    """For DRF viewsets: makes `create` (POST on the list URL) honour `Idempotency-Key`,
+    and lends `run_idempotently` to POST actions decorated with `@idempotent`."""
 
     @extend_schema(parameters=[IDEMPOTENCY_KEY_PARAMETER])
     def create(self, request, *args, **kwargs):
+        return self.run_idempotently(request, functools.partial(super().create, request, *args, **kwargs))
+
+    def run_idempotently(self, request, respond: Callable[[], Response]) -> Response:
+        """Answer with `respond()`, or with the stored answer of an earlier request with the key."""
         key = _key_from(request)
         if key is None:
-            return super().create(request, *args, **kwargs)
+            return respond()
         fingerprint = _fingerprint(request)
 
         stored = self.stored_idempotent_response(request.user, key)
@@ -99,7 +106,7 @@ class IdempotentCreateMixin:
                     request_hash=fingerprint,
                     response_status=0,  # filled in below, before this transaction commits
                 )
-                response = super().create(request, *args, **kwargs)
+                response = respond()
                 if status.is_success(response.status_code):
                     record.response_status = response.status_code
                     record.response_body = json.loads(JSONRenderer().render(response.data))
@@ -124,3 +131,15 @@ class IdempotentCreateMixin:
         return Response(
             stored.response_body, status=stored.response_status, headers={REPLAYED_HEADER: "true"}
         )
+
+
+def idempotent(view_action):
+    """For a POST action of a viewset with `IdempotentCreateMixin` (`accept`, `close`, ...):
+    a retry with the same key and body answers the first answer and writes nothing.
+    Document the header with `extend_schema(parameters=[IDEMPOTENCY_KEY_PARAMETER])`."""
+
+    @functools.wraps(view_action)
+    def wrapper(self, request, *args, **kwargs):
+        return self.run_idempotently(request, lambda: view_action(self, request, *args, **kwargs))
+
+    return wrapper

@@ -10,7 +10,16 @@ from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
-RESOURCES = ["cooperatives", "associations", "families", "members"]
+RESOURCES = [
+    "cooperatives",
+    "associations",
+    "families",
+    "members",
+    "products",
+    "lots",
+    "certifications",
+    "inspections",
+]
 
 
 def test_schema_generates_and_validates_without_warnings(tmp_path):
@@ -52,6 +61,50 @@ def test_creates_document_the_idempotency_key_header(schema):
     for resource in ["associations", "families", "members"]:
         parameters = schema["paths"][f"/api/v1/{resource}/"]["post"]["parameters"]
         assert {"in": "header", "name": "Idempotency-Key"}.items() <= parameters[0].items()
+
+
+def test_production_posts_document_the_idempotency_key_header(schema):
+    posts = [
+        "/api/v1/products/",
+        "/api/v1/lots/",
+        "/api/v1/lots/batches/",
+        "/api/v1/lots/{id}/accept/",
+        "/api/v1/lots/{id}/reject/",
+        "/api/v1/certifications/",
+        "/api/v1/certifications/{id}/status/",
+        "/api/v1/inspections/",
+        "/api/v1/inspections/{id}/close/",
+    ]
+    for path in posts:
+        names = {(p["in"], p["name"]) for p in schema["paths"][path]["post"]["parameters"]}
+        assert ("header", "Idempotency-Key") in names, path
+
+
+def test_lots_are_never_edited_and_the_schema_says_why(schema):
+    for path, operations in schema["paths"].items():
+        if path.startswith("/api/v1/lots/"):
+            assert not {"put", "patch", "delete"} & set(operations), path
+    assert "no PUT, PATCH or DELETE" in schema["paths"]["/api/v1/lots/{id}/"]["get"]["description"]
+    assert "reject" in schema["paths"]["/api/v1/lots/{id}/"]["get"]["description"]
+
+
+def test_lots_page_with_a_cursor_and_weights_are_strings(schema):
+    names = {p["name"] for p in schema["paths"]["/api/v1/lots/"]["get"]["parameters"]}
+    assert {"cursor", "page_size", "kind", "family", "family_code", "collected_after", "search"} <= names
+    assert "page" not in names
+    lot = schema["components"]["schemas"]["Lot"]["properties"]
+    assert (lot["net_kg"]["type"], lot["net_kg"]["format"]) == ("string", "decimal")
+    assert lot["net_kg"]["pattern"].endswith(r"\d{0,3})?$")
+    assert lot["amount_paid"]["pattern"].endswith(r"\d{0,2})?$")
+
+
+def test_lineage_endpoints_are_documented(schema):
+    for path in [
+        "/api/v1/lots/{id}/sources/",
+        "/api/v1/lots/{id}/products/",
+        "/api/v1/families/{id}/products/",
+    ]:
+        assert set(schema["paths"][path]) == {"get"}, path
 
 
 def test_list_filters_and_page_size_are_documented(schema):

@@ -1,51 +1,24 @@
-"""REST API for co-operatives and their people, under /api/v1/.
-
-Thin by design: every queryset comes from a selector that scopes it to the user's
-co-operatives (another co-op's row is a 404), serializers check the input, and every
-write is one call to a service in `coop.services`. There is no DELETE: a family leaves
-by its status.
+"""REST API for co-operatives and their people.
 
 Who may write: staff, managers and admins record families and members; managers and
 admins also keep associations; auditors and expired memberships never write (403).
+A family leaves by its status, never by DELETE.
 """
 
-from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, viewsets
-from rest_framework.filters import OrderingFilter
+from rest_framework import viewsets
 
 from coop import selectors, services
-from coop.filters import AssociationFilter, CooperativeFilter, FamilyFilter, MemberFilter, SearchFilter
-from coop.idempotency import IdempotentCreateMixin
+from coop.api.base import FILTER_BACKENDS, CoopScopedViewSet
+from coop.api.production import FamilyLineageMixin
+from coop.filters import AssociationFilter, CooperativeFilter, FamilyFilter, MemberFilter
 from coop.serializers import (
     AssociationSerializer,
     CooperativeSerializer,
     FamilySerializer,
     MemberSerializer,
 )
-from coop.tenancy import MANAGE, RECORD, can, cooperatives_for, require
-
-FILTER_BACKENDS = [DjangoFilterBackend, SearchFilter, OrderingFilter]
-
-
-class HasWriteRole(permissions.BasePermission):
-    """Reading needs a login (the queryset does the scoping); writing needs one of the
-    view's `write_roles`: somewhere at all for the request, in the row's co-op for a row."""
-
-    message = _("Your role does not allow this action.")
-
-    def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated):
-            return False
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return cooperatives_for(request.user, roles=view.write_roles).exists()
-
-    def has_object_permission(self, request, view, obj):
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return can(request.user, obj.cooperative, view.write_roles)
+from coop.tenancy import MANAGE
 
 
 @extend_schema_view(
@@ -72,42 +45,6 @@ class CooperativeViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.cooperative_list(user=self.request.user)
-
-
-class CoopScopedViewSet(
-    IdempotentCreateMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
-    """List, read, create and update rows of the user's co-operatives; no delete."""
-
-    permission_classes = [HasWriteRole]
-    filter_backends = FILTER_BACKENDS
-    write_roles = RECORD
-
-    def get_queryset(self):
-        return self.selector(user=self.request.user)
-
-    def _as_listed(self, instance):
-        # Re-read through the selector so a write answers exactly what a GET would.
-        return self.get_queryset().get(pk=instance.pk)
-
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        cooperative = self.cooperative_of(data)
-        require(self.request.user, cooperative, self.write_roles)
-        serializer.instance = self._as_listed(self.create_row(cooperative=cooperative, data=data))
-
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        data.pop("cooperative", None)  # checked unchanged by the serializer
-        serializer.instance = self._as_listed(self.update_row(instance=serializer.instance, data=data))
-
-    def cooperative_of(self, data):
-        return data.pop("cooperative")
 
 
 @extend_schema_view(
@@ -138,7 +75,7 @@ class AssociationViewSet(CoopScopedViewSet):
     create=extend_schema(summary="Record a family (staff, managers and admins)"),
 )
 @extend_schema(tags=["families"])
-class FamilyViewSet(CoopScopedViewSet):
+class FamilyViewSet(FamilyLineageMixin, CoopScopedViewSet):
     """Producing households. A family that leaves keeps its row: set `status` to `left`."""
 
     serializer_class = FamilySerializer
@@ -179,10 +116,3 @@ class MemberViewSet(CoopScopedViewSet):
 
     def update_row(self, *, instance, data):
         return services.member_update(actor=self.request.user, member=instance, **data)
-
-
-def register(router) -> None:
-    router.register("cooperatives", CooperativeViewSet, basename="cooperative")
-    router.register("associations", AssociationViewSet, basename="association")
-    router.register("families", FamilyViewSet, basename="family")
-    router.register("members", MemberViewSet, basename="member")

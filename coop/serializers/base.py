@@ -1,4 +1,4 @@
-"""API serializers for co-operatives and their people.
+"""Building blocks of every API serializer: strict bodies, scoped references, no saving.
 
 Serializers only check types, lengths, choices and the references a user may name; they
 never save. The viewsets hand `validated_data` to the services in `coop.services`, which
@@ -8,11 +8,12 @@ own every business rule (codes unique in a co-op, no joining date in the future,
 from collections.abc import Mapping
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from coop.models import Association, Cooperative, Family, Member
 from coop.tenancy import cooperatives_for, scope
-from coop.units import validate_cpf
+from coop.units import WEIGHT_DIGITS, WEIGHT_PLACES
 
 MAX_ID = 2**63 - 1  # a bigint primary key; anything larger cannot name a row
 
@@ -54,6 +55,7 @@ class WriteThroughServicesMixin:
         raise NotImplementedError("Writes go through coop.services, not serializer.save().")
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class ScopedCooperativeField(serializers.SlugRelatedField):
     """A co-operative named by slug, among those the requesting user belongs to.
 
@@ -101,19 +103,6 @@ class CoopModelSerializer(RejectUnknownFieldsMixin, WriteThroughServicesMixin, s
         validators = []
 
 
-class CooperativeSerializer(serializers.ModelSerializer):
-    """A co-operative you belong to, and your role in it."""
-
-    role = serializers.CharField(
-        read_only=True, allow_null=True, help_text=_("Your role in this co-operative today.")
-    )
-
-    class Meta:
-        model = Cooperative
-        fields = ["slug", "name", "country", "state", "municipality", "base_currency", "role"]
-        read_only_fields = fields
-
-
 class MovesNowhereMixin:
     """A record stays in its co-operative: an update may repeat it, not change it."""
 
@@ -123,92 +112,10 @@ class MovesNowhereMixin:
         return cooperative
 
 
-class AssociationSerializer(MovesNowhereMixin, CoopModelSerializer):
-    """An association, cantina, honey room or production centre of a co-operative."""
-
-    cooperative = ScopedCooperativeField()
-    family_count = serializers.IntegerField(read_only=True)
-
-    class Meta(CoopModelSerializer.Meta):
-        model = Association
-        fields = [
-            "id",
-            "cooperative",
-            "code",
-            "name",
-            "kind",
-            "municipality",
-            "latitude",
-            "longitude",
-            "family_count",
-        ]
+def kg_field(**kwargs) -> serializers.DecimalField:
+    """Kilograms as a string with 3 places ("20.000"); more places are refused, not rounded."""
+    return serializers.DecimalField(max_digits=WEIGHT_DIGITS, decimal_places=WEIGHT_PLACES, **kwargs)
 
 
-class FamilySerializer(MovesNowhereMixin, CoopModelSerializer):
-    """A producing household. Its code is unique within its co-operative."""
-
-    cooperative = ScopedCooperativeField()
-    association = ScopedPrimaryKeyField(
-        model=Association,
-        allow_null=True,
-        required=False,
-        help_text=_("Id of an association of the same co-operative."),
-    )
-    member_count = serializers.IntegerField(read_only=True)
-
-    class Meta(CoopModelSerializer.Meta):
-        model = Family
-        fields = [
-            "id",
-            "cooperative",
-            "code",
-            "household_name",
-            "association",
-            "municipality",
-            "joined_on",
-            "status",
-            "land_tenure",
-            "latitude",
-            "longitude",
-            "hives",
-            "member_count",
-        ]
-
-
-class MemberSerializer(CoopModelSerializer):
-    """A person in a family. The CPF (`national_id`) can be written but is never returned."""
-
-    cooperative = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, help_text=_("The co-operative of the member's family.")
-    )
-    family = ScopedPrimaryKeyField(model=Family, help_text=_("Id of the member's family."))
-    family_code = serializers.CharField(source="family.code", read_only=True)
-    # Declared by hand: the model field's implicit default ("") would make a PUT that
-    # leaves out this write-only field erase the stored CPF.
-    national_id = serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_blank=True,
-        max_length=11,
-        validators=[validate_cpf],
-        help_text=_("CPF, 11 digits. Write-only: it is never sent back."),
-    )
-    national_id_masked = serializers.CharField(
-        read_only=True, help_text=_("The CPF with all but three digits hidden.")
-    )
-
-    class Meta(CoopModelSerializer.Meta):
-        model = Member
-        fields = [
-            "id",
-            "cooperative",
-            "family",
-            "family_code",
-            "name",
-            "gender",
-            "birth_year",
-            "role_in_family",
-            "literacy",
-            "national_id",
-            "national_id_masked",
-        ]
+class ActionSerializer(RejectUnknownFieldsMixin, WriteThroughServicesMixin, serializers.Serializer):
+    """The body of a workflow action (accept, reject, close, ...): only the fields it names."""
