@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from coop.views import base, people, production
+from coop.views import base, imports, people, production
 from coop.views import certification as ics
 
 # Each kind of row has the same four pages under its co-op: list, new, detail, edit.
@@ -50,6 +50,11 @@ cooperative_patterns = [
     path("inspections/new/", ics.InspectionRecord.as_view(), name="inspection_record"),
     path("inspections/<int:pk>/", ics.InspectionDetail.as_view(), name="inspection_detail"),
     path("inspections/<int:pk>/close/", ics.InspectionClose.as_view(), name="inspection_close"),
+    # Import of families and lots: upload and preview, confirm, problems, blank templates.
+    path("import/", imports.ImportUpload.as_view(), name="import_upload"),
+    path("import/confirm/", imports.ImportConfirm.as_view(), name="import_confirm"),
+    path("import/<str:token>/problems.csv", imports.ImportProblems.as_view(), name="import_problems"),
+    path("import/template/<slug:kind>.csv", imports.ImportTemplate.as_view(), name="import_template"),
 ]
 
 urlpatterns = [

@@ -18,7 +18,18 @@ from coop.services import FAMILY_FIELDS, families_bulk_create, validate_family
 from coop.tenancy import RECORD, require
 
 FAMILY_FILE = Columns(
-    names=FAMILY_FIELDS,
+    names=(
+        "code",
+        "household_name",
+        "association",
+        "municipality",
+        "joined_on",
+        "status",
+        "land_tenure",
+        "hives",
+        "latitude",
+        "longitude",
+    ),
     required=frozenset({"code", "household_name", "municipality", "joined_on"}),
 )
 PREVIEW_ROWS = 50
@@ -147,4 +158,5 @@ def _preview(number: int, values: dict) -> dict:
         "association": association.code if association else "",
         "status": values.get("status", Family.Status.ACTIVE),
         "land_tenure": values.get("land_tenure", Family.LandTenure.UNKNOWN),
+        "status_display": Family.Status(values.get("status", Family.Status.ACTIVE)).label,
     }

@@ -326,6 +326,8 @@ def _preview(row: list, number: int, family, association, product) -> dict:
         "family": family.code,
         "association": association.code if association else "",
         "product": product.code,
+        "kind_display": Lot.Kind(values["kind"]).label,
+        "status_display": Lot.Status(values["status"]).label,
     }
 
 

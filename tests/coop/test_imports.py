@@ -12,10 +12,11 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from coop.imports import MAX_ROWS, ImportRejected, import_file
+from coop.imports import FAMILY_FILE, MAX_ROWS, ImportRejected, import_file
 from coop.imports import files as import_files
 from coop.imports.lots import WRITE_FIELDS
 from coop.models import Family, Lot, LotCodeSequence
+from coop.services import FAMILY_FIELDS
 from coop.services.production import lot_codes_reserve
 from tests.coop.imports_data import (
     FAMILY_HEADER,
@@ -464,3 +465,7 @@ def test_reserved_codes_cross_to_six_digits_and_skip_saved_ones(honey, coop_a):
         )
     assert codes == ["BR26-99998", "BR26-100000", "BR26-100003"]
     assert LotCodeSequence.objects.get(cooperative=coop_a, prefix="BR", year=2026).last == 100_003
+
+
+def test_family_file_columns_are_the_fields_family_create_takes():
+    assert set(FAMILY_FILE.names) == set(FAMILY_FIELDS) and set(FAMILY_HEADER) == set(FAMILY_FIELDS)
