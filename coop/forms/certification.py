@@ -45,7 +45,9 @@ class InspectionForm(forms.Form):
         label=_("Collection point inspected"), queryset=Association.objects.none(), required=False
     )
     inspected_on = forms.DateField(label=_("Inspected on"), widget=DateInput())
-    result = forms.ChoiceField(label=_("Result"), choices=Inspection.Result.choices)
+    result = forms.ChoiceField(
+        label=_("Result"), choices=[("", _("Choose the result")), *Inspection.Result.choices]
+    )
     findings = forms.CharField(
         label=_("Findings"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )

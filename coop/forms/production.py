@@ -16,6 +16,7 @@ from coop.forms.base import DateInput, SearchForm, any_choice
 from coop.forms.widgets import PickerField
 from coop.models import Association, Family, Lot, Product
 from coop.services.production import COLLECTION_POINTS
+from coop.templatetags.units import pct
 from coop.units import WEIGHT_DIGITS, WEIGHT_PLACES
 
 
@@ -110,14 +111,19 @@ class BarrelForm(DeliveryForm):
 
     moisture_pct = forms.DecimalField(
         label=_("Moisture (%)"),
-        required=False,
+        error_messages={"required": _("Measure the honey's moisture before recording the barrel.")},
         max_digits=8,  # wider than the column, so "101" reaches the service's own message
         decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal", "min": "0", "max": "100"}),
-        help_text=_("Refractometer reading. A barrel above the co-op's limit is recorded as rejected."),
     )
     harvested_on = forms.DateField(label=_("Harvested on"), required=False, widget=DateInput())
     gross_kg = _kg_field(_("Gross kg"), required=False, help_text=_("With the barrel."))
+
+    def __init__(self, *args, cooperative, **kwargs):
+        super().__init__(*args, cooperative=cooperative, **kwargs)
+        self.fields["moisture_pct"].help_text = _(
+            "Refractometer reading. Above %(limit)s the barrel is recorded as rejected."
+        ) % {"limit": pct(cooperative.moisture_limit_pct)}
 
 
 class PurchaseForm(DeliveryForm):
@@ -170,10 +176,16 @@ class LotFilterForm(SearchForm):
     collected_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     collected_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
+    q = forms.CharField(
+        label=_("Lot code"),
+        required=False,
+        max_length=40,
+        widget=forms.SearchInput(attrs={"autocomplete": "off"}),
+    )
+
     def __init__(self, data, *, cooperative):
         self.cooperative = cooperative
         super().__init__(data, cooperative=cooperative)
-        self.fields["q"].label = _("Lot code")
 
     def limit_to(self, cooperative) -> None:
         self.fields["product"].queryset = Product.objects.filter(cooperative=cooperative).only("pk", "name")
