@@ -3,8 +3,10 @@
 from coop.services.certification import (
     certification_grant,
     certification_set_status,
+    certifications_bulk_grant,
     inspection_close,
     inspection_record,
+    inspections_bulk_record,
 )
 from coop.services.people import (
     ASSOCIATION_FIELDS,
@@ -48,6 +50,7 @@ __all__ = [
     "batch_create",
     "certification_grant",
     "certification_set_status",
+    "certifications_bulk_grant",
     "cooperative_create",
     "cooperative_update",
     "families_bulk_create",
@@ -55,6 +58,7 @@ __all__ = [
     "family_update",
     "inspection_close",
     "inspection_record",
+    "inspections_bulk_record",
     "lot_accept",
     "lot_code_next",
     "lot_record",
