@@ -5,14 +5,17 @@ answered set-wise for all the lots of a shipment at once (SQLite and PostgreSQL 
 """
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Sum
+from django.utils import timezone
 
-from chain.models import Allocation, Shipment
+from chain.models import Allocation, Buyer, Contract, ContractMinimum, Shipment
 from coop.models import Certification, Family, Lot, LotInput, Product
 from coop.selectors import family_products
+from coop.units import quantize_kg, quantize_money
 
 _LOT = Lot._meta.db_table
 _INPUT = LotInput._meta.db_table
@@ -162,3 +165,196 @@ def mass_balance(*, product: Product, scheme: str, exclude_shipment: Shipment | 
         sold = sold.exclude(shipment=exclude_shipment)
     sold_kg = sold.aggregate(kg=Sum("kg"))["kg"] or Decimal("0")
     return MassBalance(product, scheme, (produced * factor).quantize(Decimal("0.001")), sold_kg)
+
+
+# --- Contract fulfilment and market position ------------------------------------------------
+
+
+def _sales(allocations) -> list[dict]:
+    """Confirmed sales grouped per shipment: kg summed in SQL, money computed here in Decimal
+    (per shipment, so the rows stay few whatever the number of lots)."""
+    rows = list(
+        allocations.exclude(shipment__status=Shipment.Status.DRAFT)
+        .values(
+            "shipment",
+            "shipment__shipped_on",
+            "shipment__currency",
+            "shipment__price_per_kg",
+            "shipment__exchange_rate",
+            "shipment__buyer",
+            "shipment__product",
+            "shipment__contract__fair_trade",
+        )
+        .annotate(kg=Sum("kg"))
+    )
+    for row in rows:
+        row["value"] = row["kg"] * row["shipment__price_per_kg"]
+        row["base_value"] = row["value"] * row["shipment__exchange_rate"]
+    return rows
+
+
+@dataclass(frozen=True)
+class ContractYear:
+    starts_on: date
+    ends_on: date
+    minimum_kg: Decimal
+    delivered_kg: Decimal
+    revenue: Decimal  # in the contract's currency
+    revenue_base: Decimal  # in the co-op's base currency, at each shipment's rate
+    premium_due: Decimal  # in the contract's currency
+    expected_kg: Decimal  # the pro-rata minimum by `today`
+    projected_kg: Decimal  # delivered kg extrapolated to the whole year
+
+    @property
+    def shortfall_kg(self) -> Decimal:
+        """Positive: the projected shortfall against the minimum; negative: a surplus."""
+        return self.minimum_kg - self.projected_kg
+
+    @property
+    def on_pace(self) -> bool:
+        return self.delivered_kg >= self.expected_kg
+
+    @property
+    def fulfilled_pct(self) -> Decimal:
+        if not self.minimum_kg:
+            return Decimal("100")
+        return (self.delivered_kg / self.minimum_kg * 100).quantize(Decimal("0.1"))
+
+
+def contract_years(contract: Contract) -> list[tuple[date, date]]:
+    """[start, end] of each contract year: anniversaries of the start date, cut at the end."""
+    years, start = [], contract.starts_on
+    while start <= contract.ends_on:
+        following = _add_years(start, 1)
+        years.append((start, min(following - timedelta(days=1), contract.ends_on)))
+        start = following
+    return years
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _minimum_on(minimums: list[ContractMinimum], day: date) -> Decimal:
+    """The minimum in force on `day`: the latest amendment effective by then."""
+    in_force = [m for m in minimums if m.effective_from <= day]
+    chosen = in_force[-1] if in_force else (minimums[0] if minimums else None)
+    return chosen.minimum_kg if chosen else Decimal("0")
+
+
+def contract_fulfilment(*, contract: Contract, today: date | None = None) -> list[ContractYear]:
+    """Each contract year's delivered kg against its minimum, pace and money: two queries."""
+    today = today or timezone.localdate()
+    minimums = list(contract.minimums.order_by("effective_from"))
+    sales = _sales(Allocation.objects.filter(shipment__contract=contract))
+    result = []
+    for start, end in contract_years(contract):
+        rows = [row for row in sales if start <= row["shipment__shipped_on"] <= end]
+        delivered = sum((row["kg"] for row in rows), Decimal("0"))
+        revenue = sum(
+            (row["value"] for row in rows if row["shipment__currency"] == contract.currency), Decimal("0")
+        )
+        revenue_base = sum((row["base_value"] for row in rows), Decimal("0"))
+        minimum = _minimum_on(minimums, start)
+        days = (end - start).days + 1
+        elapsed = max(0, min((today - start).days + 1, days))
+        fraction = Decimal(elapsed) / Decimal(days)
+        result.append(
+            ContractYear(
+                starts_on=start,
+                ends_on=end,
+                minimum_kg=minimum,
+                delivered_kg=delivered,
+                revenue=quantize_money(revenue),
+                revenue_base=quantize_money(revenue_base),
+                premium_due=quantize_money(delivered * contract.premium_per_kg),
+                expected_kg=quantize_kg(minimum * fraction),
+                projected_kg=quantize_kg(delivered / fraction) if fraction else Decimal("0.000"),
+            )
+        )
+    return result
+
+
+def contract_year_on(*, contract: Contract, today: date | None = None) -> ContractYear | None:
+    """The contract year that contains `today` (or the last one, for a finished contract)."""
+    today = today or timezone.localdate()
+    years = contract_fulfilment(contract=contract, today=today)
+    current = [year for year in years if year.starts_on <= today <= year.ends_on]
+    return current[0] if current else (years[-1] if years else None)
+
+
+@dataclass(frozen=True)
+class BuyerShare:
+    buyer: Buyer
+    kg: Decimal
+    revenue_base: Decimal
+    share: Decimal  # of the year's revenue, 0..1
+
+
+@dataclass(frozen=True)
+class MarketPosition:
+    year: int
+    fair_trade_kg: Decimal
+    other_kg: Decimal
+    fair_trade_share: Decimal  # of kg sold, 0..1
+    price_multiples: dict  # product -> fair-trade price / local price (base currency per kg)
+    buyers: list[BuyerShare]
+
+    @property
+    def largest_buyer(self) -> BuyerShare | None:
+        return self.buyers[0] if self.buyers else None
+
+
+def market_position(*, cooperative, year: int) -> MarketPosition:
+    """Where the year's sales went: fair trade vs the rest, the price multiple, and how
+    dependent the co-op is on its largest buyer. Three queries."""
+    rows = _sales(
+        Allocation.objects.filter(shipment__cooperative=cooperative, shipment__shipped_on__year=year)
+    )
+    buyers = Buyer.objects.in_bulk({row["shipment__buyer"] for row in rows})
+    products = Product.objects.in_bulk({row["shipment__product"] for row in rows})
+
+    def is_fair_trade(row):
+        return bool(row["shipment__contract__fair_trade"])
+
+    fair_kg = sum((r["kg"] for r in rows if is_fair_trade(r)), Decimal("0"))
+    other_kg = sum((r["kg"] for r in rows if not is_fair_trade(r)), Decimal("0"))
+    total_kg = fair_kg + other_kg
+
+    multiples = {}
+    for product_id, product in products.items():
+        prices = {}
+        for fair in (True, False):
+            chosen = [r for r in rows if r["shipment__product"] == product_id and is_fair_trade(r) == fair]
+            kg = sum((r["kg"] for r in chosen), Decimal("0"))
+            prices[fair] = sum((r["base_value"] for r in chosen), Decimal("0")) / kg if kg else None
+        if prices[True] and prices[False]:
+            multiples[product] = (prices[True] / prices[False]).quantize(Decimal("0.01"))
+
+    revenue_total = sum((r["base_value"] for r in rows), Decimal("0"))
+    by_buyer: dict[int, list] = {}
+    for row in rows:
+        entry = by_buyer.setdefault(row["shipment__buyer"], [Decimal("0"), Decimal("0")])
+        entry[0] += row["kg"]
+        entry[1] += row["base_value"]
+    shares = [
+        BuyerShare(
+            buyer=buyers[buyer_id],
+            kg=kg,
+            revenue_base=quantize_money(value),
+            share=(value / revenue_total).quantize(Decimal("0.0001")) if revenue_total else Decimal("0"),
+        )
+        for buyer_id, (kg, value) in by_buyer.items()
+    ]
+    shares.sort(key=lambda s: (-s.revenue_base, s.buyer.name))
+    return MarketPosition(
+        year=year,
+        fair_trade_kg=fair_kg,
+        other_kg=other_kg,
+        fair_trade_share=(fair_kg / total_kg).quantize(Decimal("0.0001")) if total_kg else Decimal("0"),
+        price_multiples=multiples,
+        buyers=shares,
+    )
