@@ -146,6 +146,9 @@ class LotList(CooperativeMixin, TemplateView):
             collected_to=value("collected_to"),
             search=value("q") or "",
         )
+        if filters.errors.get("family"):
+            # A family code that names no family of this co-op matches no lot (not all of them).
+            lots = lots.none()
         page = keyset_page(
             lots, older=self.request.GET.get("older"), newer=self.request.GET.get("newer"), size=PAGE_SIZE
         )

@@ -433,6 +433,7 @@ def test_the_lot_list_filters(client, personas, honey, babassu):
 
 def test_the_family_filter_does_not_reach_another_co_op(client, personas, honey, world):
     LotFactory(cooperative=world.family_b.cooperative, family=world.family_b)
+    LotFactory(cooperative=honey.coop, product=honey.product, family=honey.family)
     client.force_login(personas.staff)
     response = client.get(url("lot_list", honey.coop), {"family": world.family_b.code})
     assert response.context["page"].rows == []
