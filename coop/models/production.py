@@ -166,7 +166,7 @@ class Lot(models.Model):
     yield_warning = models.CharField(_("yield warning"), max_length=300, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     history = HistoricalRecords()
@@ -180,6 +180,7 @@ class Lot(models.Model):
         indexes = [
             models.Index(fields=["cooperative", "kind", "collected_on"]),
             models.Index(fields=["cooperative", "status"]),
+            models.Index(fields=["cooperative", "collected_on", "id"]),  # the lot list's keyset pages
         ]
         constraints = [
             models.UniqueConstraint(fields=["cooperative", "code"], name="lot_code_unique_in_coop"),
