@@ -25,6 +25,11 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # a test may still ask for pt-br
+
+
 @pytest.fixture
 def honey(coop_a, coop_b):
     return honey_world(coop_a, coop_b)
@@ -36,7 +41,7 @@ def url(name, slug="coop-a", **kwargs):
 
 def upload(client, data, *, kind="lots", filename="lots.csv", slug="coop-a"):
     file = SimpleUploadedFile(filename, data)
-    return client.post(url("import_upload", slug), {"kind": kind, "file": file}, HTTP_ACCEPT_LANGUAGE="en")
+    return client.post(url("import_upload", slug), {"kind": kind, "file": file})
 
 
 def kept_files(settings):
