@@ -236,3 +236,13 @@ def test_the_co_op_home_links_to_the_import_page_for_recorders_only(client, pers
     assert url("import_upload").encode() in client.get(url("cooperative_home")).content
     client.force_login(personas.auditor)
     assert url("import_upload").encode() not in client.get(url("cooperative_home")).content
+
+
+def test_preview_in_portuguese_writes_numbers_the_brazilian_way(client, personas, honey):
+    client.force_login(personas.staff)
+    data = csv_bytes(LOT_HEADER, [barrel(1, net_kg="20,5", moisture_pct="18,25")], delimiter=";")
+    file = SimpleUploadedFile("barris.csv", data)
+    page = client.post(url("import_upload"), {"kind": "lots", "file": file}, HTTP_ACCEPT_LANGUAGE="pt-br")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'lang="pt-br"' in html
+    assert "20,5" in html and "18,25%" in html and "Tambor de mel" in html
