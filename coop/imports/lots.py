@@ -141,6 +141,11 @@ def _converters():
     )
 
 
+# Where each column's value sits in a record of the first pass: [row number, {column:
+# problem}, then the values in the order of _converters()].
+_AT = {column: index for index, column in enumerate(LOT_FILE.names, start=2)}
+
+
 def _first_pass(rows) -> list[list]:
     """Each row's cells as values: [row number, {column: problem}, kind, code, family, ...]."""
     converters, required = _converters(), _("This field is required.")
@@ -154,7 +159,9 @@ def _first_pass(rows) -> list[list]:
             except cells.CellError as error:
                 record.append(None)
                 faults[column] = str(error)
-        kind, code, family, product, collected, net = (record[i] for i in (2, 3, 4, 6, 8, 10))
+        kind, code, family, product, collected, net = (
+            record[_AT[column]] for column in ("kind", "code", "family", "product", "collected_on", "net_kg")
+        )
         for column, value in (("kind", kind), ("family", family), ("product", product)):
             if not value and column not in faults:
                 faults[column] = required
@@ -191,18 +198,20 @@ def lots_import(*, actor, cooperative: Cooperative, rows, dry_run: bool = False)
     if not records:
         raise ImportRejected([Problem(None, None, _("The file has a header but no rows."))])
 
+    def codes_in(column):
+        return {record[_AT[column]] for record in records if record[_AT[column]]}
+
     families = lookups.by_code(
-        Family.objects.filter(cooperative=cooperative).only("id", "code", "status"),
-        {r[4] for r in records if r[4]},
+        Family.objects.filter(cooperative=cooperative).only("id", "code", "status"), codes_in("family")
     )
     associations = lookups.by_code(
         Association.objects.filter(cooperative=cooperative).only("id", "code", "kind", "name"),
-        {r[5] for r in records if r[5]},
+        codes_in("association"),
     )
     products = lookups.by_code(
-        Product.objects.filter(cooperative=cooperative).only("id", "code"), {r[6] for r in records if r[6]}
+        Product.objects.filter(cooperative=cooperative).only("id", "code"), codes_in("product")
     )
-    typed_codes = {r[3] for r in records if r[3]}
+    typed_codes = codes_in("code")
     taken = lookups.codes_taken(Lot.objects.filter(cooperative=cooperative), typed_codes)
     organic = lookups.organic_periods(family.pk for family in families.values())
 

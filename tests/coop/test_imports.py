@@ -12,9 +12,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from coop.imports import FAMILY_FILE, MAX_ROWS, ImportRejected, import_file
+from coop.imports import FAMILY_FILE, LOT_FILE, MAX_ROWS, ImportRejected, import_file
 from coop.imports import files as import_files
-from coop.imports.lots import WRITE_FIELDS
+from coop.imports.lots import WRITE_FIELDS, _converters
 from coop.models import Family, Lot, LotCodeSequence
 from coop.services import FAMILY_FIELDS
 from coop.services.production import lot_codes_reserve
@@ -469,3 +469,7 @@ def test_reserved_codes_cross_to_six_digits_and_skip_saved_ones(honey, coop_a):
 
 def test_family_file_columns_are_the_fields_family_create_takes():
     assert set(FAMILY_FILE.names) == set(FAMILY_FIELDS) and set(FAMILY_HEADER) == set(FAMILY_FIELDS)
+
+
+def test_first_pass_reads_the_columns_in_file_order():
+    assert tuple(column for column, _ in _converters()) == LOT_FILE.names
