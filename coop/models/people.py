@@ -101,9 +101,9 @@ class Membership(models.Model):
 
 class CoopScopedQuerySet(models.QuerySet):
     def for_user(self, user, *, roles=None):
-        from coop.tenancy import scope
+        from coop.tenancy import READ, scope
 
-        return scope(self, user, roles=roles)
+        return scope(self, user, roles=roles or READ)
 
 
 class Association(models.Model):

@@ -46,3 +46,8 @@ def test_staff_records_but_does_not_manage(personas, coop_a):
 def test_scope_runs_one_query(personas, world, django_assert_num_queries):
     with django_assert_num_queries(1):
         list(scope(Family.objects.all(), personas.staff))
+
+
+def test_queryset_for_user_defaults_to_every_role(personas, world):
+    assert list(Family.objects.for_user(personas.auditor)) == [world.family_a]
+    assert not Family.objects.for_user(personas.auditor, roles=RECORD).exists()
