@@ -14,6 +14,7 @@ from coop.imports.families import FAMILY_FILE, families_import
 from coop.imports.files import MAX_FILE_BYTES, MAX_ROWS, read_table
 from coop.imports.lots import LOT_FILE, lots_import
 from coop.imports.results import ImportRejected, ImportResult, Problem
+from coop.tenancy import RECORD, require
 
 KINDS = {
     "families": (FAMILY_FILE, families_import),
@@ -26,6 +27,7 @@ def import_file(
 ) -> ImportResult:
     """Read `data` (the bytes of a .csv or .xlsx file named `filename`) and import it as `kind`."""
     columns, service = KINDS[kind]
+    require(actor, cooperative, RECORD)  # before reading: a refused file must not tell more
     table = read_table(data, filename, columns)
     return service(actor=actor, cooperative=cooperative, rows=table.rows, dry_run=dry_run)
 

@@ -473,3 +473,8 @@ def test_family_file_columns_are_the_fields_family_create_takes():
 
 def test_first_pass_reads_the_columns_in_file_order():
     assert tuple(column for column, _ in _converters()) == LOT_FILE.names
+
+
+def test_the_role_is_checked_before_the_file_is_read(personas, coop_a):
+    with pytest.raises(PermissionDenied):
+        import_lots(personas.auditor, coop_a, b"not a csv at all\x00")
