@@ -6,6 +6,8 @@ honey from 32 local associations, each with its honey room, around Simplício Me
 (Piauí): 930 families in 35 municipalities. Association and cantina names are invented.
 """
 
+from decimal import Decimal
+
 from coop.models import Association, Family, Product
 
 BABASSU = {
@@ -17,10 +19,29 @@ BABASSU = {
         "municipality": "Lago do Junco",
         "base_currency": "BRL",
     },
+    # Recipes: babassu kernels are about 65% oil and a small expeller gets about 70% of it
+    # out, so 0.45 kg of oil per kg of kernels; bar soap weighs about 1.4 times its oil
+    # (lye and water). Oil and soap are never mixed with uncertified oil (no mass balance).
     "products": [
         {"code": "NUTS", "name": "Amêndoa de babaçu", "unit": Product.Unit.KG},
-        {"code": "OIL", "name": "Óleo de babaçu", "unit": Product.Unit.KG},
-        {"code": "SOAP", "name": "Sabonete de babaçu", "unit": Product.Unit.PIECE},
+        {
+            "code": "OIL",
+            "name": "Óleo de babaçu",
+            "unit": Product.Unit.KG,
+            "made_from": "NUTS",
+            "expected_yield": Decimal("0.4500"),
+            "yield_tolerance_pct": Decimal("10.00"),
+            "mass_balance_allowed": False,
+        },
+        {
+            "code": "SOAP",
+            "name": "Sabonete de babaçu",
+            "unit": Product.Unit.KG,
+            "made_from": "OIL",
+            "expected_yield": Decimal("1.4000"),
+            "yield_tolerance_pct": Decimal("10.00"),
+            "mass_balance_allowed": False,
+        },
     ],
     # (code, name, kind, municipality, share of the families it buys from)
     "associations": [
@@ -128,11 +149,13 @@ HONEY = {
         "municipality": "Simplício Mendes",
         "base_currency": "BRL",
     },
+    # Barrels and export batches are both honey: homogenising is honey -> honey (yield 1).
     "products": [
         {"code": "HONEY", "name": "Mel orgânico", "unit": Product.Unit.KG},
         {"code": "PROPOLIS", "name": "Própolis", "unit": Product.Unit.KG},
         {"code": "WAX", "name": "Cera de abelha", "unit": Product.Unit.KG},
     ],
+    "moisture_limit_pct": Decimal("20.00"),  # Codex honey standard; barrels above it are rejected
     "associations": _honey_associations(),
     "women_association": "AS-02",
     # Beekeepers from four municipalities without an association of their own.

@@ -226,9 +226,9 @@ def _build(model, cooperative, rows, allowed, errors: dict, **extra) -> list:
         try:
             apply_changes(instance, data, allowed)
             reject_nul_bytes(instance)
-            # Foreign keys are checked for all rows at once by the caller.
+            # Foreign keys are checked for all rows at once by the caller, not one query each.
             instance.full_clean(
-                exclude=["cooperative", *[f for f in allowed if model._meta.get_field(f).is_relation]],
+                exclude=[f.name for f in model._meta.concrete_fields if f.is_relation],
                 validate_unique=False,
                 validate_constraints=False,
             )
