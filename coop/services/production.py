@@ -159,14 +159,24 @@ def lot_code_next(*, cooperative: Cooperative, kind: str, on: date) -> str:
     return lot_codes_reserve(cooperative=cooperative, kind=kind, year=on.year, count=1)[0]
 
 
-def _as_kg(value, field: str) -> Decimal:
+def _as_decimal(value, field: str, message) -> Decimal:
     try:
-        kg = Decimal(str(value))
+        number = Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
-        raise ValidationError({field: _("Enter a number of kilograms.")}) from None
-    if not kg.is_finite():
-        raise ValidationError({field: _("Enter a number of kilograms.")})
-    return kg
+        raise ValidationError({field: message}) from None
+    if not number.is_finite():
+        raise ValidationError({field: message})
+    return number
+
+
+def _as_kg(value, field: str) -> Decimal:
+    return _as_decimal(value, field, _("Enter a number of kilograms."))
+
+
+def _optional_decimal(value, field: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    return _as_decimal(value, field, _("Enter a number."))
 
 
 def _check_same_coop(cooperative: Cooperative, **objects) -> None:
@@ -317,8 +327,8 @@ def lot_record(
         harvested_on=harvested_on,
         net_kg=_as_kg(net_kg, "net_kg"),
         gross_kg=None if gross_kg in (None, "") else _as_kg(gross_kg, "gross_kg"),
-        moisture_pct=moisture_pct,
-        price_per_kg=price_per_kg,
+        moisture_pct=_optional_decimal(moisture_pct, "moisture_pct"),
+        price_per_kg=_optional_decimal(price_per_kg, "price_per_kg"),
         notes=notes,
         recorded_by=actor,
     )

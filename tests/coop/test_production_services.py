@@ -287,3 +287,10 @@ def test_database_refuses_using_a_lot_beyond_its_net_weight(honey):
     lot = LotFactory(cooperative=honey.coop, product=honey.product, family=honey.family)
     with pytest.raises(IntegrityError), transaction.atomic():
         Lot.objects.filter(pk=lot.pk).update(consumed_kg=Decimal("20.001"))
+
+
+def test_moisture_and_price_may_come_as_text(personas, honey, babassu):
+    assert _barrel(personas.staff, honey, moisture_pct="21.5").status == Lot.Status.REJECTED
+    with pytest.raises(ValidationError) as error:
+        _barrel(personas.staff, honey, moisture_pct="wet")
+    assert "moisture_pct" in error.value.message_dict
