@@ -301,15 +301,22 @@ def test_nut_purchases_all_year_at_the_familys_cantina_at_the_local_price(demo):
     prices = list(
         by_year.annotate(price=Avg("price_per_kg")).order_by("year").values_list("price", flat=True)
     )
-    assert prices == sorted(prices) and len(prices) == 3  # the local price rises a little each year
-    months = by_year.annotate(month=ExtractMonth("collected_on")).values_list("year", "month").distinct()
-    assert len(months) >= 34  # every month, this one included
-    assert purchases.aggregate(last=Max("collected_on"))["last"] < timezone.localdate()
+    assert prices == sorted(prices) and len(prices) >= 2  # the local price rises a little each year
+    # Every month from January two years ago to yesterday's.
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    months = set(by_year.annotate(month=ExtractMonth("collected_on")).values_list("year", "month"))
+    assert months == {
+        (year, month)
+        for year in range(timezone.localdate().year - 2, yesterday.year + 1)
+        for month in range(1, 13)
+        if (year, month) <= (yesterday.year, yesterday.month)
+    }
+    assert purchases.aggregate(last=Max("collected_on"))["last"] <= yesterday
 
 
 def test_oil_is_pressed_each_month_at_about_0_45_kg_per_kg_of_kernels(demo):
     oil = Lot.objects.filter(cooperative=demo["babassu"], kind=Lot.Kind.BATCH, product__code="OIL")
-    assert oil.count() >= 34 and set(oil.values_list("association__code", flat=True)) == {"CP-01"}
+    assert oil.count() >= 20 and set(oil.values_list("association__code", flat=True)) == {"CP-01"}
     kernels = oil.annotate(kernels=Sum("inputs__kg"))
     for batch in kernels:
         assert Decimal("0.35") < batch.net_kg / batch.kernels < Decimal("0.52"), batch.code
@@ -324,7 +331,7 @@ def test_oil_is_pressed_each_month_at_about_0_45_kg_per_kg_of_kernels(demo):
         valid_to__gte=OuterRef("collected_on"),
     )
     fair = oil.filter(notes__contains="comércio justo")
-    assert fair.count() >= 30
+    assert fair.count() >= 20
     kernels = Lot.objects.filter(uses__output__in=fair).annotate(certified=Exists(certified))
     assert not kernels.filter(certified=False).exists()
 
@@ -393,7 +400,10 @@ def test_compliance_checks_have_something_true_to_find(demo):
     assert suspended.count() > 20
     year = timezone.localdate().year
     assert not Certification.objects.valid_on(datetime.date(year, 6, 1)).filter(family__in=suspended).exists()
-    assert Certification.objects.filter(family__in=suspended, status=Certification.Status.SUSPENDED).exists()
+    if timezone.localdate() >= datetime.date(year, 8, 1):  # suspended by this year's round
+        assert Certification.objects.filter(
+            family__in=suspended, status=Certification.Status.SUSPENDED
+        ).exists()
     assert not Lot.objects.filter(family__in=suspended).exists()
     # Families that left are no longer visited.
     gone = Family.objects.filter(status=Family.Status.LEFT)
