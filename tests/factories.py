@@ -113,9 +113,7 @@ class InspectionFactory(factory.django.DjangoModelFactory):
 
     family = factory.SubFactory(FamilyFactory)
     cooperative = factory.SelfAttribute("family.cooperative")
-    inspector = factory.SubFactory(
-        MemberFactory, family__cooperative=factory.SelfAttribute("...cooperative")
-    )
+    inspector = factory.SubFactory(MemberFactory, family__cooperative=factory.SelfAttribute("...cooperative"))
     inspected_on = datetime.date(2025, 12, 1)
     result = "compliant"
 
