@@ -225,6 +225,9 @@ def contract_years(contract: Contract) -> list[tuple[date, date]]:
     """[start, end] of each contract year: anniversaries of the start date, cut at the end."""
     years, start = [], contract.starts_on
     while start <= contract.ends_on:
+        if start.year == date.max.year:  # no anniversary after 9999: the last year is cut short
+            years.append((start, contract.ends_on))
+            break
         following = _add_years(start, 1)
         years.append((start, min(following - timedelta(days=1), contract.ends_on)))
         start = following

@@ -65,6 +65,17 @@ def _same_coop(cooperative: Cooperative, **objects) -> None:
         raise ValidationError(errors)
 
 
+def _unique_in_coop(instance, field: str, message: str) -> None:
+    # save_validated's own uniqueness check knows only `code`: name the field here. The
+    # unique constraint still settles a race between two concurrent saves.
+    value = getattr(instance, field)
+    if not isinstance(value, str) or "\x00" in value:
+        return  # save_validated refuses NUL characters with its own message
+    clash = type(instance).objects.filter(cooperative=instance.cooperative_id, **{field: value})
+    if clash.exclude(pk=instance.pk).exists():
+        raise ValidationError({field: message})
+
+
 # --- Buyers and contracts -------------------------------------------------------------------
 
 
@@ -74,6 +85,7 @@ def buyer_create(*, actor, cooperative: Cooperative, **data) -> Buyer:
     buyer = Buyer(cooperative=cooperative)
     apply_changes(buyer, data, BUYER_FIELDS)
     buyer.country = (buyer.country or "").upper()
+    _unique_in_coop(buyer, "name", _("A buyer of this name already exists in this co-operative."))
     save_validated(buyer, actor=actor)
     return buyer
 
@@ -84,6 +96,7 @@ def buyer_update(*, actor, buyer: Buyer, **data) -> Buyer:
     buyer = locked(buyer)
     changed = apply_changes(buyer, data, BUYER_FIELDS)
     if changed:
+        _unique_in_coop(buyer, "name", _("A buyer of this name already exists in this co-operative."))
         save_validated(buyer, actor=actor, update_fields=changed)
     return buyer
 
@@ -93,6 +106,7 @@ def _validate_contract(contract: Contract) -> None:
     if isinstance(contract.starts_on, date) and isinstance(contract.ends_on, date):
         if contract.ends_on < contract.starts_on:
             raise ValidationError({"ends_on": _("The contract cannot end before it starts.")})
+    _unique_in_coop(contract, "reference", _("This reference is already used in this co-operative."))
 
 
 @transaction.atomic
@@ -182,6 +196,7 @@ def _validate_shipment(shipment: Shipment, actor) -> None:
     _same_coop(
         shipment.cooperative, buyer=shipment.buyer, contract=shipment.contract, product=shipment.product
     )
+    _unique_in_coop(shipment, "reference", _("This reference is already used in this co-operative."))
     _price_terms(shipment, actor)
 
 
@@ -222,6 +237,27 @@ def shipment_update(*, actor, shipment: Shipment, **data) -> Shipment:
     return shipment
 
 
+def _sellable(rows: dict[int, Decimal]) -> None:
+    """Early word, from a fresh read, on what confirming would refuse anyway: a lot that
+    cannot be sold, or fewer kg left than allocated. Confirming checks again, under locks."""
+    errors = []
+    lots = Lot.objects.in_bulk(list(rows))
+    for pk, kg in rows.items():
+        lot = lots[pk]
+        if lot.status not in (Lot.Status.ACCEPTED, Lot.Status.ALLOCATED):
+            errors.append(
+                _("Lot %(code)s is %(status)s and cannot be sold.")
+                % {"code": lot.code, "status": lot.get_status_display().lower()}
+            )
+        elif kg > lot.remaining_kg:
+            errors.append(
+                _("Lot %(code)s has %(left)s kg left; %(kg)s kg allocated.")
+                % {"code": lot.code, "left": lot.remaining_kg, "kg": kg}
+            )
+    if errors:
+        raise ValidationError({"allocations": errors})
+
+
 @transaction.atomic
 def shipment_allocate(*, actor, shipment: Shipment, allocations) -> list[Allocation]:
     """Replace the draft's allocations with `allocations`: a list of (lot, kg)."""
@@ -244,6 +280,7 @@ def shipment_allocate(*, actor, shipment: Shipment, allocations) -> list[Allocat
         if lot.pk in rows:
             raise ValidationError({"allocations": _("Lot %(code)s is listed twice.") % {"code": lot.code}})
         rows[lot.pk] = kg
+    _sellable(rows)
     shipment.allocations.all().delete()
     return bulk_create_with_history(
         [

@@ -259,6 +259,8 @@ SPECTACULAR_SETTINGS = {
         "LotStatusEnum": "coop.models.Lot.Status",
         "CertificationStatusEnum": "coop.models.Certification.Status",
         "CurrencyEnum": "coop.units.CURRENCY_CHOICES",
+        "ContractStatusEnum": "chain.models.Contract.Status",
+        "ShipmentStatusEnum": "chain.models.Shipment.Status",
     },
 }
 

@@ -4,11 +4,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from chain import api as chain_api
 from config.health import healthz
 from coop import api as coop_api
 
 router = DefaultRouter()
 coop_api.register(router)
+chain_api.register(router)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
