@@ -183,6 +183,7 @@ def _sales(allocations) -> list[dict]:
             "shipment__exchange_rate",
             "shipment__buyer",
             "shipment__product",
+            "shipment__contract",
             "shipment__contract__fair_trade",
         )
         .annotate(kg=Sum("kg"))
@@ -209,6 +210,10 @@ class ContractYear:
     def shortfall_kg(self) -> Decimal:
         """Positive: the projected shortfall against the minimum; negative: a surplus."""
         return self.minimum_kg - self.projected_kg
+
+    @property
+    def surplus_kg(self) -> Decimal:
+        return -self.shortfall_kg
 
     @property
     def on_pace(self) -> bool:
@@ -248,37 +253,74 @@ def _minimum_on(minimums: list[ContractMinimum], day: date) -> Decimal:
     return chosen.minimum_kg if chosen else Decimal("0")
 
 
+def _contract_year(contract: Contract, start: date, end: date, minimums, rows, today: date) -> ContractYear:
+    """One contract year's figures from its confirmed sales rows (see `_sales`)."""
+    delivered = sum((row["kg"] for row in rows), Decimal("0"))
+    revenue = sum(
+        (row["value"] for row in rows if row["shipment__currency"] == contract.currency), Decimal("0")
+    )
+    revenue_base = sum((row["base_value"] for row in rows), Decimal("0"))
+    minimum = _minimum_on(minimums, start)
+    days = (end - start).days + 1
+    elapsed = max(0, min((today - start).days + 1, days))
+    fraction = Decimal(elapsed) / Decimal(days)
+    return ContractYear(
+        starts_on=start,
+        ends_on=end,
+        minimum_kg=minimum,
+        delivered_kg=delivered,
+        revenue=quantize_money(revenue),
+        revenue_base=quantize_money(revenue_base),
+        premium_due=quantize_money(delivered * contract.premium_per_kg),
+        expected_kg=quantize_kg(minimum * fraction),
+        projected_kg=quantize_kg(delivered / fraction) if fraction else Decimal("0.000"),
+    )
+
+
 def contract_fulfilment(*, contract: Contract, today: date | None = None) -> list[ContractYear]:
     """Each contract year's delivered kg against its minimum, pace and money: two queries."""
     today = today or timezone.localdate()
     minimums = list(contract.minimums.order_by("effective_from"))
     sales = _sales(Allocation.objects.filter(shipment__contract=contract))
-    result = []
-    for start, end in contract_years(contract):
-        rows = [row for row in sales if start <= row["shipment__shipped_on"] <= end]
-        delivered = sum((row["kg"] for row in rows), Decimal("0"))
-        revenue = sum(
-            (row["value"] for row in rows if row["shipment__currency"] == contract.currency), Decimal("0")
+    return [
+        _contract_year(
+            contract,
+            start,
+            end,
+            minimums,
+            [r for r in sales if start <= r["shipment__shipped_on"] <= end],
+            today,
         )
-        revenue_base = sum((row["base_value"] for row in rows), Decimal("0"))
-        minimum = _minimum_on(minimums, start)
-        days = (end - start).days + 1
-        elapsed = max(0, min((today - start).days + 1, days))
-        fraction = Decimal(elapsed) / Decimal(days)
-        result.append(
-            ContractYear(
-                starts_on=start,
-                ends_on=end,
-                minimum_kg=minimum,
-                delivered_kg=delivered,
-                revenue=quantize_money(revenue),
-                revenue_base=quantize_money(revenue_base),
-                premium_due=quantize_money(delivered * contract.premium_per_kg),
-                expected_kg=quantize_kg(minimum * fraction),
-                projected_kg=quantize_kg(delivered / fraction) if fraction else Decimal("0.000"),
-            )
+        for start, end in contract_years(contract)
+    ]
+
+
+def current_contract_years(*, contracts, today: date | None = None) -> dict[int, ContractYear]:
+    """The contract year containing `today` for each of `contracts` (their `minimums`
+    prefetched, oldest first), read for all of them in one grouped query: a list's bars."""
+    today = today or timezone.localdate()
+    windows = {}
+    for contract in contracts:
+        current = [(start, end) for start, end in contract_years(contract) if start <= today <= end]
+        if current:
+            windows[contract.pk] = (contract, *current[0])
+    if not windows:
+        return {}
+    in_window = Q()
+    for pk, (_contract, start, end) in windows.items():
+        in_window |= Q(shipment__contract_id=pk, shipment__shipped_on__range=(start, end))
+    sales = _sales(Allocation.objects.filter(in_window))
+    return {
+        pk: _contract_year(
+            contract,
+            start,
+            end,
+            sorted(contract.minimums.all(), key=lambda m: m.effective_from),
+            [row for row in sales if row["shipment__contract"] == pk],
+            today,
         )
-    return result
+        for pk, (contract, start, end) in windows.items()
+    }
 
 
 def contract_year_on(*, contract: Contract, today: date | None = None) -> ContractYear | None:

@@ -11,6 +11,10 @@ SECTION_LIST_URLS = {
     "lots": "lot_list",
     "certifications": "certification_list",
     "inspections": "inspection_list",
+    "buyers": "buyer_list",
+    "contracts": "contract_list",
+    "shipments": "shipment_list",
+    "market": "market_position",
 }
 
 

@@ -43,7 +43,7 @@ class ContractList(CoopListView):
         today = timezone.localdate()
         contracts = list(context["object_list"])
         active = [c for c in contracts if c.status == Contract.Status.ACTIVE]
-        progress = reads.current_years(active, today=today)
+        progress = selectors.current_contract_years(contracts=active, today=today)
         context["rows"] = [
             (contract, progress.get(contract.pk), reads.bar(progress.get(contract.pk)))
             for contract in contracts

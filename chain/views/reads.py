@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
-from chain.models import Allocation, Buyer, Contract, ContractMinimum, Shipment
-from chain.selectors import contract_years, max_source_moisture, uncertified_sources
+from chain.models import Buyer, Contract, ContractMinimum, Shipment
+from chain.selectors import max_source_moisture, uncertified_sources
 from coop.models import Lot, Scheme
 from coop.tenancy import scope
 from coop.units import quantize_kg, quantize_money
@@ -90,36 +90,6 @@ def with_values(shipments) -> list[Shipment]:
 
 
 @dataclass(frozen=True)
-class YearProgress:
-    """Where a contract stands in its current contract year (the list's bar)."""
-
-    starts_on: date
-    ends_on: date
-    minimum_kg: Decimal
-    delivered_kg: Decimal
-    expected_kg: Decimal
-    projected_kg: Decimal
-
-    @property
-    def shortfall_kg(self) -> Decimal:
-        return self.minimum_kg - self.projected_kg
-
-    @property
-    def surplus_kg(self) -> Decimal:
-        return -self.shortfall_kg
-
-    @property
-    def on_pace(self) -> bool:
-        return self.delivered_kg >= self.expected_kg
-
-    @property
-    def fulfilled_pct(self) -> Decimal:
-        if not self.minimum_kg:
-            return Decimal("100")
-        return (self.delivered_kg / self.minimum_kg * 100).quantize(Decimal("0.1"))
-
-
-@dataclass(frozen=True)
 class Bar:
     """A fulfilment bar: a <meter> of delivered kg against the minimum, coloured against the
     pace (red below 90% of it, amber below it, green on it), and a mark where the pace is."""
@@ -142,52 +112,10 @@ class Bar:
 
 
 def bar(year) -> Bar | None:
-    """The bar of a contract year (`YearProgress` or the selectors' `ContractYear`)."""
+    """The bar of a contract year (the selectors' `ContractYear`)."""
     if year is None or not year.minimum_kg:
         return None
     return Bar(year.minimum_kg, year.delivered_kg, year.expected_kg)
-
-
-def current_years(contracts, *, today: date) -> dict[int, YearProgress]:
-    """The contract year containing `today` for each contract (minimums prefetched), read
-    for all of them in one grouped query. Same figures as `chain.selectors.contract_year_on`
-    (a test holds them equal): the minimum in force on the year's first day, the pro-rata
-    pace and the delivered kg extrapolated to the whole year."""
-    windows = {}
-    for contract in contracts:
-        current = [(s, e) for s, e in contract_years(contract) if s <= today <= e]
-        if current:
-            windows[contract.pk] = (contract, *current[0])
-    if not windows:
-        return {}
-    in_window = Q()
-    for pk, (_contract, start, end) in windows.items():
-        in_window |= Q(shipment__contract_id=pk, shipment__shipped_on__range=(start, end))
-    delivered = dict(
-        Allocation.objects.filter(in_window)
-        .exclude(shipment__status=Shipment.Status.DRAFT)
-        .values("shipment__contract_id")
-        .annotate(kg=Sum("kg"))
-        .values_list("shipment__contract_id", "kg")
-    )
-    result = {}
-    for pk, (contract, start, end) in windows.items():
-        minimums = list(contract.minimums.all())  # prefetched, oldest first
-        in_force = [m for m in minimums if m.effective_from <= start]
-        chosen = in_force[-1] if in_force else (minimums[0] if minimums else None)
-        minimum = chosen.minimum_kg if chosen else Decimal("0")
-        kg = delivered.get(pk) or Decimal("0")
-        days = (end - start).days + 1
-        fraction = Decimal((today - start).days + 1) / Decimal(days)
-        result[pk] = YearProgress(
-            starts_on=start,
-            ends_on=end,
-            minimum_kg=minimum,
-            delivered_kg=kg,
-            expected_kg=quantize_kg(minimum * fraction),
-            projected_kg=quantize_kg(kg / fraction),
-        )
-    return result
 
 
 def minimum_periods(contract: Contract) -> list[dict]:
