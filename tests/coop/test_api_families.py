@@ -268,7 +268,8 @@ def test_the_same_code_may_exist_in_another_cooperative(api, personas, world):
 
 # --- Bad input: every field, 400 naming it, nothing written ------------------------------
 
-TOMORROW = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+# Far enough ahead that a run crossing midnight still sees it in the future.
+NEXT_MONTH = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 
 BAD_VALUES = [
     ("code", ""),
@@ -290,7 +291,7 @@ BAD_VALUES = [
     ("joined_on", "2020-13-01"),
     ("joined_on", "yesterday"),
     ("joined_on", 20200101),
-    ("joined_on", TOMORROW),
+    ("joined_on", NEXT_MONTH),
     ("joined_on", None),
     ("status", "gone"),
     ("status", None),

@@ -11,7 +11,8 @@ from tests.coop.api_production_data import DAY, build
 from tests.factories import FamilyFactory, InspectionFactory, UserFactory
 
 URL = "/api/v1/inspections/"
-TOMORROW = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+# Far enough ahead that a run crossing midnight still sees it in the future.
+NEXT_MONTH = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 
 
 @pytest.fixture
@@ -142,7 +143,7 @@ BAD_VALUES = [
     ("inspector", "abc", "inspector"),
     ("family", None, "family"),  # neither a family nor a collection point
     ("association", "room", "family"),  # both a family and a collection point
-    ("inspected_on", TOMORROW, "inspected_on"),
+    ("inspected_on", NEXT_MONTH, "inspected_on"),
     ("inspected_on", "2026-02-30", "inspected_on"),
     ("inspected_on", None, "inspected_on"),
     ("follow_up_on", (DAY - datetime.timedelta(days=1)).isoformat(), "follow_up_on"),

@@ -283,7 +283,8 @@ def test_a_used_lot_cannot_be_rejected(api, personas, prod):
 
 # --- Bad input: 400 naming the field, nothing written ----------------------------------
 
-TOMORROW = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+# Far enough ahead that a run crossing midnight still sees it in the future.
+NEXT_MONTH = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 
 BAD_DELIVERIES = [
     # Zero, negative and absurd kilograms.
@@ -310,7 +311,7 @@ BAD_DELIVERIES = [
     ("moisture_pct", "18.555"),
     # Dates.
     ("collected_on", (HARVEST - datetime.timedelta(days=1)).isoformat()),  # delivered before the harvest
-    ("collected_on", TOMORROW),
+    ("collected_on", NEXT_MONTH),
     ("collected_on", "2026-02-30"),
     ("collected_on", "yesterday"),
     ("collected_on", None),
@@ -475,7 +476,7 @@ BAD_BATCHES = [
     ({"net_kg": "-9"}, "net_kg"),
     ({"net_kg": "2000000"}, "net_kg"),
     ({"net_kg": "NaN"}, "net_kg"),
-    ({"collected_on": TOMORROW}, "collected_on"),
+    ({"collected_on": NEXT_MONTH}, "collected_on"),
     ({"product": "b_honey"}, "product"),
     ({"cooperative": "coop-b"}, "cooperative"),
     ({"association": "b_room"}, "association"),

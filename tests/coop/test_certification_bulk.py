@@ -86,7 +86,7 @@ def test_a_round_of_inspections_is_recorded_with_history(personas, coop_a, ics):
         ({"family": None, "association": "inspector's own"}, "inspector", "own association"),
         ({"family": None}, "family", "either one family or one collection point"),
         ({"family": "outsider"}, "family", "another co-operative"),
-        ({"inspected_on": datetime.date.today() + datetime.timedelta(1)}, "inspected_on", "future"),
+        ({"inspected_on": datetime.date.today() + datetime.timedelta(30)}, "inspected_on", "future"),
         ({"follow_up_on": DAY - datetime.timedelta(1)}, "follow_up_on", "after the inspection"),
         ({"result": "fine"}, "result", "not a valid choice"),
         ({"findings": "a\x00b"}, "findings", "NUL"),
