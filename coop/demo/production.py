@@ -6,7 +6,9 @@ proportion to its hives, about 200 to 240 t a season; about 2% of barrels are we
 than the co-op's 20% limit and are recorded as rejected. The processing centre
 homogenises accepted barrels, whole, into container-sized export batches once a month
 (organic barrels only: honey is never mixed) and the uncertified barrels into one
-batch for the local market after the harvest.
+batch for the local market after the harvest. Every third container is filled only with
+barrels of at most 19% moisture, for the importer whose contract demands it (the
+wetter barrels wait for the next container).
 
 Babassu (COPPALJ): the women sell kernels at their cantina all year round, 5 to 60 kg at
 a time, at the local price of the year; the production centre presses each month's
@@ -42,8 +44,12 @@ SMALLEST_BARREL_KG = 4  # what is left after the full barrels, if at least this 
 MOISTURE = (17.0, 19.6, 18.4)  # low, high, most common (%)
 WET_SHARE = 0.02  # barrels above the 20% limit
 WET_MOISTURE = (20.1, 21.8)
-EXPORT_MONTHS = range(2, 11)  # a container a month, February to October
+EXPORT_MONTHS = range(2, 12)  # a container a month, February to November
 CONTAINER_KG = (18_000, 24_000)  # 80 drums of about 280 kg
+# Containers 2, 5 and 8 of a season: only barrels this dry (a buyer's contract limit is
+# checked against every barrel behind the batch, not the homogenised average).
+DRY_CONTAINERS = frozenset({2, 5, 8})
+DRY_MOISTURE_PCT = Decimal("19.0")
 LOCAL_BATCH_DAY = (7, 31)  # uncertified barrels, for the local market
 
 
@@ -111,8 +117,9 @@ class BatchPlan:
 
 
 def honey_batches(barrels_by_season: dict[int, list], *, today: datetime.date, seed: int) -> list[BatchPlan]:
-    """Export batches from organic barrels, first in first out, whole barrels; then the
-    uncertified barrels of each season in one batch for the local market."""
+    """Export batches from organic barrels, first in first out, whole barrels (a dry
+    container skips the wetter ones); then the uncertified barrels of each season in one
+    batch for the local market."""
     rng = random.Random(seed)
     plans = []
     for season, barrels in sorted(barrels_by_season.items()):
@@ -125,10 +132,15 @@ def honey_batches(barrels_by_season: dict[int, list], *, today: datetime.date, s
         for number, month in enumerate(months, start=1):
             made_on = _month_end(season, month)
             target, taken, kg = rng.uniform(*CONTAINER_KG), [], Decimal(0)
+            dry, waiting = number in DRY_CONTAINERS, []
             while organic and organic[0].collected_on <= made_on and kg + organic[0].net_kg <= target:
                 barrel = organic.pop(0)
+                if dry and barrel.moisture_pct > DRY_MOISTURE_PCT:
+                    waiting.append(barrel)
+                    continue
                 taken.append(barrel)
                 kg += barrel.net_kg
+            organic[:0] = waiting
             if kg < 2_000:
                 continue  # not worth a container
             plans.append(
@@ -138,7 +150,7 @@ def honey_batches(barrels_by_season: dict[int, list], *, today: datetime.date, s
                     _whole(taken),
                     _kg(float(kg) * rng.uniform(0.985, 0.996)),  # honey left in drums and the homogeniser
                     f"Exportação: contêiner {number}/{season}, mel orgânico homogeneizado "
-                    f"({len(taken)} barris).",
+                    f"({len(taken)} barris{f', umidade até {DRY_MOISTURE_PCT}%' if dry else ''}).",
                 )
             )
         local_day = datetime.date(season, *LOCAL_BATCH_DAY)

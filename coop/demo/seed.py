@@ -4,8 +4,12 @@ Idempotent: users are found by username, co-operatives by slug, products, associ
 families by code, memberships by (user, co-operative); a family that exists keeps its
 members. The families are generated deterministically (coop.demo.people), so a second run
 finds every row and writes nothing, not even history. The internal control system
-(coop.demo.control) is loaded only into a co-operative without inspections, and
-production (coop.demo.production) only into one without lots.
+(coop.demo.control) is loaded only into a co-operative without inspections, production
+(coop.demo.production) only into one without lots, and the value chain (coop.demo.chain:
+buyers, contracts, shipments) only into one without buyers.
+
+The demo is the one place in `coop` that writes through `chain`'s services: it loads the
+whole application, so it sits above the apps, not inside the `coop` domain.
 """
 
 import time
@@ -14,11 +18,16 @@ from functools import cached_property
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
+from django.db import connection
 from django.utils import timezone
 
+from chain import services as chain_services
+from chain.models import Buyer
+from chain.selectors import max_source_moisture, uncertified_sources
 from coop import services
-from coop.demo import control, people, places, production
+from coop.demo import chain, control, people, places, production
 from coop.imports import ImportRejected, lots_import
 from coop.models import (
     Association,
@@ -27,6 +36,7 @@ from coop.models import (
     Family,
     Inspection,
     Lot,
+    LotInput,
     Member,
     Membership,
     Product,
@@ -78,6 +88,8 @@ class Seeder:
             self.internal_control(admin, cooperative, today)
         self.honey_production(admin, cooperatives["honey"], today)
         self.babassu_production(admin, cooperatives["babassu"], today)
+        for cooperative in cooperatives.values():
+            self.value_chain(admin, cooperative, today)
         return self.created
 
     def superuser(self):
@@ -269,14 +281,27 @@ class Seeder:
         except ImportRejected as error:
             raise CommandError(f"The demo's {label} were refused: {'; '.join(error.messages[:5])}") from error
         self.created[label] += result.created
+        self.refresh_statistics()
         self.log(f"{cooperative.slug}: {result.created} {label} ({time.monotonic() - started:.1f} s)")
+
+    @staticmethod
+    def refresh_statistics() -> None:
+        """PostgreSQL: planner statistics for the rows just written. Autovacuum cannot see
+        them while the seed's one transaction is open, and without them the planner takes
+        the lots for a handful: the lineage and mass-balance queries of every shipment
+        confirmation then run as nested loops, six minutes instead of seconds."""
+        if connection.vendor != "postgresql":
+            return
+        tables = ", ".join(model._meta.db_table for model in (Lot, LotInput, Certification, Family))
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {tables}")
 
     @staticmethod
     def accepted(cooperative, kind):
         """Accepted deliveries, oldest first: what batches are made from."""
         return (
             Lot.objects.filter(cooperative=cooperative, kind=kind, status=Lot.Status.ACCEPTED)
-            .only("pk", "code", "family_id", "collected_on", "net_kg", "organic")
+            .only("pk", "code", "family_id", "collected_on", "net_kg", "organic", "moisture_pct")
             .order_by("collected_on", "code")
         )
 
@@ -300,6 +325,116 @@ class Seeder:
         self.created["batches"] += len(made)
         self.log(f"{cooperative.slug}: {len(made)} batches ({time.monotonic() - started:.1f} s)")
         return made
+
+    # --- Value chain -------------------------------------------------------------------------
+
+    def value_chain(self, admin, cooperative, today) -> None:
+        """Buyers, contracts and shipments, each shipment confirmed, shipped and paid through
+        the services: their traceability and mass-balance rules check every sale."""
+        if Buyer.objects.filter(cooperative=cooperative).exists():
+            return
+        started = time.monotonic()
+        self.refresh_statistics()  # the batches and their lineage
+        seed = SEEDS[cooperative.slug] + 5
+        if cooperative.slug == "babassu":
+            buyer_rows, contract_specs = chain.BABASSU_BUYERS, chain.babassu_contracts(today)
+            product = Product.objects.get(cooperative=cooperative, code="OIL")
+            oils = self.sellable(cooperative, product)
+            # The question confirming asks: does every kernel behind it come from a family
+            # certified fair trade on the day it was sold?
+            refused = uncertified_sources(lot_ids=[oil.pk for oil in oils], scheme=Scheme.FAIR_TRADE)
+            certified = {oil.pk for oil in oils} - set(refused)
+            sales = chain.babassu_sales(oils, certified, contract_specs[0], today=today, seed=seed)
+        else:
+            buyer_rows, contract_specs = chain.HONEY_BUYERS, chain.honey_contracts(today)
+            product = Product.objects.get(cooperative=cooperative, code="HONEY")
+            batches = self.sellable(cooperative, product)
+            exports = [batch for batch in batches if batch.organic]
+            limit = chain.HONEY_MAX_MOISTURE[chain.ITALIAN]
+            wettest = max_source_moisture(lot_ids=[batch.pk for batch in exports])
+            dry = {pk for pk, moisture in wettest.items() if moisture is not None and moisture <= limit}
+            local = [batch for batch in batches if not batch.organic]
+            sales = chain.honey_sales(exports, local, dry, today=today, seed=seed)
+
+        buyers = {
+            row["name"]: chain_services.buyer_create(actor=admin, cooperative=cooperative, **row)
+            for row in buyer_rows
+        }
+        contracts = {}
+        for spec in contract_specs:
+            (_, first_minimum), *amendments = spec.minimums
+            contracts[spec.reference] = contract = chain_services.contract_create(
+                actor=admin,
+                cooperative=cooperative,
+                buyer=buyers[spec.buyer],
+                product=product,
+                minimum_kg=first_minimum,
+                **spec.terms(),
+            )
+            for effective_from, minimum_kg in amendments:
+                chain_services.contract_minimum_set(
+                    actor=admin, contract=contract, effective_from=effective_from, minimum_kg=minimum_kg
+                )
+        for sale in sales:
+            self.sale(admin, cooperative, sale, buyers, contracts, product)
+        self.created["buyers"] += len(buyers)
+        self.created["contracts"] += len(contracts)
+        self.created["shipments"] += len(sales)
+        self.log(
+            f"{cooperative.slug}: {len(buyers)} buyers, {len(contracts)} contracts, {len(sales)} shipments "
+            f"({time.monotonic() - started:.1f} s)"
+        )
+
+    @staticmethod
+    def sellable(cooperative, product) -> list[Lot]:
+        """Batches of `product` with kilograms left to sell, oldest first."""
+        return list(
+            Lot.objects.filter(cooperative=cooperative, product=product, kind=Lot.Kind.BATCH)
+            .available()
+            .only(
+                "pk",
+                "cooperative_id",
+                "code",
+                "collected_on",
+                "net_kg",
+                "consumed_kg",
+                "allocated_kg",
+                "organic",
+                "status",
+            )
+            .order_by("collected_on", "code")
+        )
+
+    @staticmethod
+    def sale(admin, cooperative, sale: chain.Sale, buyers, contracts, product) -> None:
+        terms = {
+            name: getattr(sale, name)
+            for name in ("price_per_kg", "currency", "exchange_rate")
+            if getattr(sale, name) is not None
+        }
+        try:
+            shipment = chain_services.shipment_create(
+                actor=admin,
+                cooperative=cooperative,
+                buyer=buyers[sale.buyer],
+                contract=contracts.get(sale.contract),
+                product=product,
+                reference=sale.reference,
+                invoice_reference=sale.invoice_reference,
+                shipped_on=sale.shipped_on,
+                allocations=sale.allocations,
+                **terms,
+            )
+            if sale.status == "draft":
+                return
+            shipment = chain_services.shipment_confirm(actor=admin, shipment=shipment)
+            if sale.status in ("shipped", "paid"):
+                shipment = chain_services.shipment_mark_shipped(actor=admin, shipment=shipment)
+            if sale.status == "paid":
+                chain_services.shipment_mark_paid(actor=admin, shipment=shipment, paid_on=sale.paid_on)
+        except ValidationError as error:
+            refusal = "; ".join(error.messages[:5])
+            raise CommandError(f"The demo's shipment {sale.reference} was refused: {refusal}") from error
 
 
 def load(*, log=None) -> Counter:

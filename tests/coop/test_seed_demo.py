@@ -1,5 +1,5 @@
 """`manage.py seed_demo`: the two reference co-operatives, their people, their internal
-control system, their production and the demo users.
+control system, their production, their sales and the demo users.
 
 The demo is loaded once for this module, inside a transaction rolled back at its end (as
 Django's setUpTestData does); each test runs in a savepoint within it.
@@ -22,6 +22,14 @@ from django.http import HttpRequest
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from chain.models import Allocation, Buyer, Contract, Shipment
+from chain.selectors import (
+    contract_fulfilment,
+    market_position,
+    mass_balance,
+    max_source_moisture,
+    uncertified_sources,
+)
 from coop.demo import people, places
 from coop.demo.seed import DEMO_USERS
 from coop.models import (
@@ -34,6 +42,7 @@ from coop.models import (
     LotInput,
     Member,
     Membership,
+    Product,
     Scheme,
 )
 from coop.selectors.production import lot_families
@@ -410,8 +419,147 @@ def test_compliance_checks_have_something_true_to_find(demo):
     assert not inspections.filter(family__in=gone, inspected_on__year=year).exists()
 
 
+# --- Value chain: buyers, contracts, shipments ---------------------------------------------
+
+
+def _years_sold(cooperative) -> list[int]:
+    """Calendar years with sales, the current one last."""
+    return sorted(
+        {day.year for day in Shipment.objects.filter(cooperative=cooperative).dates("shipped_on", "year")}
+    )
+
+
+def test_the_body_shop_contract_keeps_both_minimums(demo):
+    contract = Contract.objects.get(cooperative=demo["babassu"], buyer__name="The Body Shop")
+    assert (contract.price_per_kg, contract.currency, contract.premium_per_kg) == (
+        Decimal("3.0000"),
+        "USD",
+        Decimal("0.3000"),
+    )
+    assert contract.fair_trade and contract.product.code == "OIL"
+    first = contract.starts_on.year
+    assert list(contract.minimums.values_list("effective_from", "minimum_kg")) == [
+        (datetime.date(first, 1, 1), Decimal("10800.000")),
+        (datetime.date(first + 1, 1, 1), Decimal("17800.000")),
+    ]
+    years = contract_fulfilment(contract=contract, today=timezone.localdate())
+    assert [year.minimum_kg for year in years] == [Decimal("10800")] + [Decimal("17800")] * (len(years) - 1)
+    # The finished years met the guaranteed minimum; the current one is about on pace.
+    for year in years:
+        if year.ends_on < timezone.localdate():
+            assert year.delivered_kg >= year.minimum_kg, year.starts_on
+        else:
+            assert year.delivered_kg >= Decimal("0.9") * year.expected_kg
+
+
+def test_the_body_shop_takes_about_30_percent_of_the_oil_at_three_times_the_local_price(demo):
+    babassu = demo["babassu"]
+    soap_makers = Buyer.objects.filter(cooperative=babassu, kind=Buyer.Kind.SOAP_MAKER)
+    assert soap_makers.count() == 3
+    assert not Shipment.objects.filter(buyer__in=soap_makers).exclude(contract=None, currency="BRL").exists()
+    for year in _years_sold(babassu):
+        position = market_position(cooperative=babassu, year=year)
+        assert Decimal("0.27") <= position.fair_trade_share <= Decimal("0.37"), year
+        (multiple,) = position.price_multiples.values()
+        assert Decimal("2.7") <= multiple <= Decimal("3.5"), year
+        assert position.largest_buyer.buyer.name == "The Body Shop"
+        assert {share.buyer for share in position.buyers} == {*soap_makers, position.largest_buyer.buyer}
+
+
+def test_two_importers_buy_about_95_percent_of_the_honey(demo):
+    honey = demo["honey"]
+    importers = set(Buyer.objects.filter(cooperative=honey, contracts__isnull=False).distinct())
+    assert {b.kind for b in importers} == {Buyer.Kind.ORGANIC_IMPORTER, Buyer.Kind.FAIR_TRADE}
+    for season in _complete_honey_seasons():
+        position = market_position(cooperative=honey, year=season)
+        first, second, *rest = position.buyers
+        assert {first.buyer, second.buyer} == importers, season
+        assert first.share >= Decimal("0.5") and first.share + second.share >= Decimal("0.93"), season
+        assert [share.buyer.kind for share in rest] == [Buyer.Kind.LOCAL]
+    # The uncertified honey is sold at home, without a contract or a claim.
+    local = Shipment.objects.filter(cooperative=honey, buyer__kind=Buyer.Kind.LOCAL)
+    assert local.exists()
+    assert not local.filter(Q(contract__isnull=False) | Q(fair_trade=True) | Q(organic=True)).exists()
+    assert not Allocation.objects.filter(shipment__in=local, lot__organic=True).exists()
+
+
+def test_honey_contracts_each_season_with_their_claims_limits_and_advance(demo):
+    contracts = Contract.objects.filter(cooperative=demo["honey"]).select_related("buyer")
+    seasons = {contract.starts_on.year for contract in contracts}
+    assert len(seasons) == 4 and contracts.count() == 8
+    for contract in contracts:
+        assert (contract.currency, contract.advance_rate, contract.organic) == (
+            "EUR",
+            Decimal("0.5000"),
+            True,
+        )
+        fair = contract.buyer.kind == Buyer.Kind.FAIR_TRADE
+        assert contract.fair_trade == fair
+        assert contract.max_moisture_pct == (Decimal("19.00") if fair else Decimal("20.00"))
+        assert Decimal("50000") <= contract.minimums.get().minimum_kg <= Decimal("150000")
+    # Containers meet the limit of the contract they were sold under, barrel by barrel.
+    exports = Shipment.objects.confirmed().filter(cooperative=demo["honey"], contract__isnull=False)
+    for shipment in exports.select_related("contract"):
+        lot_ids = list(shipment.allocations.values_list("lot_id", flat=True))
+        assert max(max_source_moisture(lot_ids=lot_ids).values()) <= shipment.contract.max_moisture_pct
+
+
+def test_every_claimed_kilogram_traces_to_families_certified_that_day(demo):
+    claimed = Shipment.objects.confirmed().filter(Q(fair_trade=True) | Q(organic=True))
+    assert claimed.count() > 60
+    for shipment in claimed:
+        lot_ids = list(shipment.allocations.values_list("lot_id", flat=True))
+        for scheme in ("fair_trade", "organic"):
+            if getattr(shipment, scheme):
+                assert uncertified_sources(lot_ids=lot_ids, scheme=scheme) == {}, shipment.reference
+
+
+def test_mass_balance_holds_for_every_product_and_claim(demo):
+    sold = 0
+    for product in Product.objects.filter(cooperative__in=demo.values()):
+        for scheme in (Scheme.FAIR_TRADE, Scheme.ORGANIC):
+            balance = mass_balance(product=product, scheme=scheme)
+            assert balance.available_kg >= 0, (product.code, scheme)
+            sold += balance.certified_sold_kg > 0
+    assert sold == 3  # fair-trade oil; fair-trade and organic honey
+
+
+def test_shipments_are_dated_paid_and_counted_against_their_lots(demo):
+    today = timezone.localdate()
+    shipments = Shipment.objects.all()
+    assert 150 <= shipments.count() <= 250
+    assert not shipments.filter(shipped_on__gt=today).exists()
+    assert (
+        not shipments.filter(status=Shipment.Status.PAID)
+        .filter(Q(paid_on__lte=F("shipped_on")) | Q(paid_on__gt=today))
+        .exists()
+    )
+    assert not shipments.exclude(status=Shipment.Status.PAID).filter(paid_on__isnull=False).exists()
+    # The current year still has sales in progress in both co-operatives.
+    for cooperative in demo.values():
+        this_year = shipments.filter(cooperative=cooperative, shipped_on__year=today.year)
+        statuses = set(this_year.values_list("status", flat=True))
+        assert {Shipment.Status.DRAFT, Shipment.Status.CONFIRMED, Shipment.Status.PAID} <= statuses
+    # A lot's allocated kg are exactly those of its confirmed sales.
+    counted = dict(
+        Allocation.objects.exclude(shipment__status=Shipment.Status.DRAFT)
+        .values_list("lot")
+        .annotate(kg=Sum("kg"))
+        .order_by()
+    )
+    assert counted == dict(Lot.objects.filter(allocated_kg__gt=0).values_list("pk", "allocated_kg"))
+    # Foreign currencies at a rate of their month; sales in reais at 1.
+    for currency, low, high in (("USD", "5.00", "5.50"), ("EUR", "5.50", "6.20")):
+        rates = shipments.filter(currency=currency).aggregate(
+            low=Min("exchange_rate"), high=Max("exchange_rate")
+        )
+        assert Decimal(low) <= rates["low"] < rates["high"] <= Decimal(high), currency
+    assert set(shipments.filter(currency="BRL").values_list("exchange_rate", flat=True)) == {Decimal("1")}
+
+
 def test_second_run_changes_nothing(demo):
     before = _row_counts()
+    assert before["chain_shipment"] and before["chain_historicalallocation"]
     out = StringIO()
     call_command("seed_demo", "--force", stdout=out)
     assert _row_counts() == before

@@ -1,5 +1,5 @@
-"""`manage.py seed_demo`: the two reference co-operatives, their people, internal control and
-production, and the demo users."""
+"""`manage.py seed_demo`: the two reference co-operatives, their people, internal control,
+production and sales, and the demo users."""
 
 import time
 
@@ -15,10 +15,12 @@ class Command(BaseCommand):
         "Load the demo: the babassu co-operative of Lago do Junco (COPPALJ, ~1,000 families) and "
         "the honey co-operative of Simplício Mendes (COMAPI, 32 associations, 930 families), with "
         "their yearly inspections and certificates, four honey seasons of barrels and export batches, "
-        "and nut purchases with oil and soap batches since January two years ago; and "
+        "and nut purchases with oil and soap batches since January two years ago; their buyers, "
+        "contracts and shipments (The Body Shop's fair-trade oil contract and three soap makers; "
+        "a German organic and an Italian fair-trade honey importer and a local honey warehouse); and "
         f"the demo users ({', '.join(seed.DEMO_USERS)}, admin), all with password "
         f"'{seed.DEMO_PASSWORD}'. Idempotent: what exists is skipped. The first run writes about "
-        "310,000 rows (half a minute or more on SQLite). Refuses to run with DEBUG off unless given --force."
+        "320,000 rows (half a minute or more on SQLite). Refuses to run with DEBUG off unless given --force."
     )
 
     def add_arguments(self, parser):
