@@ -174,7 +174,9 @@ def _sales(allocations) -> list[dict]:
     """Confirmed sales grouped per shipment: kg summed in SQL, money computed here in Decimal
     (per shipment, so the rows stay few whatever the number of lots)."""
     rows = list(
+        # No ordering: Allocation's default order would join the lots table into the GROUP BY.
         allocations.exclude(shipment__status=Shipment.Status.DRAFT)
+        .order_by()
         .values(
             "shipment",
             "shipment__shipped_on",
