@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history
 
 from chain.models import Allocation, Buyer, Contract, ContractMinimum, Shipment
 from chain.selectors import mass_balance, max_source_moisture, uncertified_sources
+from chain.signals import shipment_paid
 from coop.models import Cooperative, Lot, Scheme
 from coop.services import lots_for_update
 from coop.services.base import apply_changes, locked, save_validated
@@ -412,7 +413,7 @@ def shipment_mark_shipped(*, actor, shipment: Shipment) -> Shipment:
 
 @transaction.atomic
 def shipment_mark_paid(*, actor, shipment: Shipment, paid_on: date) -> Shipment:
-    """Record the buyer's payment (later issues credit the premium fund from here)."""
+    """Record the buyer's payment; `upgrading` credits the premium fund on `shipment_paid`."""
     require(actor, shipment.cooperative, MANAGE)
     shipment = locked(shipment)
     if shipment.status != Shipment.Status.SHIPPED:
@@ -422,4 +423,5 @@ def shipment_mark_paid(*, actor, shipment: Shipment, paid_on: date) -> Shipment:
     shipment.status, shipment.paid_on = Shipment.Status.PAID, paid_on
     shipment._history_user = actor
     shipment.save(update_fields=["status", "paid_on"])
+    shipment_paid.send(Shipment, shipment=shipment, actor=actor)
     return shipment

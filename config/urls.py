@@ -7,10 +7,12 @@ from rest_framework.routers import DefaultRouter
 from chain import api as chain_api
 from config.health import healthz
 from coop import api as coop_api
+from upgrading import api as upgrading_api
 
 router = DefaultRouter()
 coop_api.register(router)
 chain_api.register(router)
+upgrading_api.register(router)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -22,5 +24,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("c/<slug:slug>/", include("chain.urls")),
+    path("c/<slug:slug>/", include("upgrading.urls")),
     path("", include("coop.urls")),
 ]

@@ -35,6 +35,7 @@ from coop.services.production import (
     moisture_rejection,
     weights_and_dates_errors,
 )
+from coop.signals import lots_accepted
 from coop.tenancy import RECORD, require
 from coop.units import quantize_money
 
@@ -322,6 +323,11 @@ def lots_import(*, actor, cooperative: Cooperative, rows, dry_run: bool = False)
         with transaction.atomic():
             _give_codes(cooperative, to_write, typed_codes)
             _insert(to_write, actor=actor, now=now)
+            # This import's rows share its actor and timestamp: announce the accepted ones.
+            accepted = Lot.objects.filter(
+                cooperative_id=cooperative_id, recorded_by=actor, recorded_at=now, status=Lot.Status.ACCEPTED
+            )
+            lots_accepted.send(Lot, cooperative=cooperative, lots=accepted, actor=actor)
         result.created = len(to_write)
         for line, row in zip(result.preview, to_write, strict=False):
             line["code"] = row[_CODE]

@@ -25,6 +25,7 @@ from coop.services.base import (
     require_unique_code,
     save_validated,
 )
+from coop.signals import lots_accepted, lots_rejected
 from coop.tenancy import MANAGE, RECORD, require
 from coop.units import quantize_kg, quantize_money
 
@@ -354,6 +355,8 @@ def lot_record(
     elif accept:
         lot.status = Lot.Status.ACCEPTED
     _save_lot(lot, actor=actor)
+    if lot.status == Lot.Status.ACCEPTED:
+        lots_accepted.send(Lot, cooperative=cooperative, lots=Lot.objects.filter(pk=lot.pk), actor=actor)
     return lot
 
 
@@ -368,6 +371,7 @@ def lot_accept(*, actor, lot: Lot) -> Lot:
     lot.status = Lot.Status.ACCEPTED
     lot._history_user = actor
     lot.save(update_fields=["status"])
+    lots_accepted.send(Lot, cooperative=lot.cooperative, lots=Lot.objects.filter(pk=lot.pk), actor=actor)
     return lot
 
 
@@ -380,9 +384,12 @@ def lot_reject(*, actor, lot: Lot, reason: str) -> Lot:
     reason = (reason or "").strip()
     if not reason or "\x00" in reason:
         raise ValidationError({"rejection_reason": _("Say why the lot is rejected.")})
+    was_accepted = lot.status == Lot.Status.ACCEPTED
     lot.status, lot.rejection_reason = Lot.Status.REJECTED, reason[:300]
     lot._history_user = actor
     lot.save(update_fields=["status", "rejection_reason"])
+    if was_accepted:
+        lots_rejected.send(Lot, cooperative=lot.cooperative, lots=Lot.objects.filter(pk=lot.pk), actor=actor)
     return lot
 
 

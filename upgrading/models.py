@@ -1,1 +1,0 @@
-"""Advances, premium fund, settlements and the indicator ledger arrive with later issues."""

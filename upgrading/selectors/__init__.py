@@ -1,0 +1,1 @@
+"""Reads of `upgrading` that are more than a filter, one module per area."""

@@ -1,0 +1,13 @@
+"""Pages of `upgrading` under /c/<slug>/ (included from config.urls): each area's module
+lists its own patterns, so the areas grow without touching one another."""
+
+from upgrading.views import advances, assemblies, ledger, premium, reports, settlements
+
+urlpatterns = [
+    *advances.urlpatterns,
+    *assemblies.urlpatterns,
+    *premium.urlpatterns,
+    *settlements.urlpatterns,
+    *ledger.urlpatterns,
+    *reports.urlpatterns,
+]

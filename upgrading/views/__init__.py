@@ -1,0 +1,1 @@
+"""Pages of `upgrading` under /c/<slug>/, one module per area, each with its `urlpatterns`."""

@@ -1,0 +1,3 @@
+"""Pages of the advances area (filled in by its issue)."""
+
+urlpatterns: list = []

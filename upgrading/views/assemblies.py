@@ -1,0 +1,3 @@
+"""Pages of the assemblies area (filled in by its issue)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the ledger area (filled in by its issue)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the premium area (filled in by its issue)."""
+
+urlpatterns: list = []
