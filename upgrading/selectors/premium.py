@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 
 from coop.models import Cooperative, Family
 from coop.tenancy import scope
-from coop.units import quantize_money
+from coop.units import quantize_kg, quantize_money
 from upgrading.models import Decision, PremiumAllocation, PremiumFund, PremiumReceipt, PremiumSpending
 
 ZERO = Decimal("0.00")
@@ -273,8 +273,8 @@ def premium_use_report(*, cooperative: Cooperative, year: int) -> PremiumUseRepo
         .annotate(total=Sum("amount"))
     )
     for row in allocated_rows:
-        lines.setdefault((row["category"], row["project"]), {"allocated": ZERO, "spent": ZERO})
-        lines[(row["category"], row["project"])]["allocated"] = row["total"]
+        key = (row["category"], row["project"])
+        lines.setdefault(key, {"allocated": ZERO, "spent": ZERO})["allocated"] = quantize_money(row["total"])
     spent_rows = (
         spending.filter(spent_on__range=(start, end))
         .values("allocation__category", "allocation__project")
@@ -282,7 +282,7 @@ def premium_use_report(*, cooperative: Cooperative, year: int) -> PremiumUseRepo
     )
     for row in spent_rows:
         key = (row["allocation__category"], row["allocation__project"])
-        lines.setdefault(key, {"allocated": ZERO, "spent": ZERO})["spent"] = row["total"]
+        lines.setdefault(key, {"allocated": ZERO, "spent": ZERO})["spent"] = quantize_money(row["total"])
     projects = [
         ProjectLine(category, str(labels.get(category, category)), project, **amounts)
         for (category, project), amounts in sorted(lines.items())
@@ -298,6 +298,11 @@ def premium_use_report(*, cooperative: Cooperative, year: int) -> PremiumUseRepo
         .exclude(status=Family.Status.LEFT)
         .count()
     )
+    # SQLite sums in floating point: every total goes back to cents (or grams) here.
+    received = {key: quantize_money(value) for key, value in received.items()}
+    received["kg"] = quantize_kg(received["kg"])
+    allocated = {key: quantize_money(value) for key, value in allocated.items()}
+    spent = {key: quantize_money(value) for key, value in spent.items()}
     fund = premium_fund_summary(cooperative=cooperative)
     allocated_during = allocated["to_end"] - allocated["before"]
     opening = received["before"] - allocated["before"]
@@ -319,9 +324,9 @@ def premium_use_report(*, cooperative: Cooperative, year: int) -> PremiumUseRepo
                 buyer=row["shipment__buyer__name"],
                 currency=row["currency"],
                 shipments=row["shipments"],
-                kg=row["kg"],
-                amount_foreign=row["amount_foreign"],
-                amount=row["amount"],
+                kg=quantize_kg(row["kg"]),
+                amount_foreign=quantize_money(row["amount_foreign"]),
+                amount=quantize_money(row["amount"]),
             )
             for row in by_contract
         ],

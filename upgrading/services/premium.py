@@ -25,7 +25,7 @@ from chain.models import Shipment
 from coop.models import Cooperative
 from coop.services.base import save_validated
 from coop.tenancy import MANAGE, require
-from coop.units import CENT, MONEY_DIGITS, MONEY_PLACES, quantize_money
+from coop.units import CENT, MONEY_DIGITS, MONEY_PLACES, quantize_kg, quantize_money
 from upgrading.evidence import inspect_upload
 from upgrading.models import Decision, PremiumAllocation, PremiumFund, PremiumReceipt, PremiumSpending
 
@@ -147,7 +147,8 @@ def premium_receipt_record(*, shipment: Shipment, actor=None) -> PremiumReceipt 
     existing = PremiumReceipt.objects.filter(shipment=shipment).first()
     if existing is not None:
         return existing
-    kg = shipment.allocations.aggregate(total=Sum("kg"))["total"] or Decimal("0")
+    # SQLite sums in floating point: back to grams before anything is computed from it.
+    kg = quantize_kg(shipment.allocations.aggregate(total=Sum("kg"))["total"] or Decimal("0"))
     if kg <= 0:
         return None
     rate = _premium_rate(shipment)
