@@ -1,0 +1,1 @@
+"""Forms of the `upgrading` pages, one module per area (`upgrading.forms.premium`, ...)."""

@@ -1,0 +1,1 @@
+"""API serializers of `upgrading`, one module per area (`upgrading.serializers.premium`, ...)."""
