@@ -58,7 +58,23 @@ MAX_REASON_LENGTH = Advance._meta.get_field("cancelled_reason").max_length
 # --- Seasons ----------------------------------------------------------------------------------
 
 
+def _parse_decimals(season: Season) -> None:
+    # Numbers first, so a refusal below can compare them (and names the field, not "__all__").
+    errors = {}
+    for name in ("advance_rate", "reference_price_per_kg", "reference_exchange_rate"):
+        try:
+            setattr(season, name, Season._meta.get_field(name).to_python(getattr(season, name)))
+        except ValidationError as error:
+            errors[name] = error.messages
+    rate = season.reference_exchange_rate
+    if not errors.get("reference_exchange_rate") and rate is not None and rate <= 0:
+        errors["reference_exchange_rate"] = [_("An exchange rate is more than zero.")]
+    if errors:
+        raise ValidationError(errors)
+
+
 def _validate_season(season: Season) -> None:
+    _parse_decimals(season)
     if season.product_id is not None and season.product.cooperative_id != season.cooperative_id:
         raise ValidationError({"product": _("This belongs to another co-operative.")})
     if not (isinstance(season.starts_on, date) and isinstance(season.ends_on, date)):
@@ -205,12 +221,20 @@ def _advance_rows(cooperative: Cooperative, lots, created_at) -> list[tuple]:
             continue
         if terms.price >= PRICE_LIMIT:
             raise ValidationError(
-                {"net_kg": _("Lot %(code)s: the reference price is too large to advance on.") % {"code": code}}
+                {
+                    "net_kg": _("Lot %(code)s: the reference price is too large to advance on.")
+                    % {"code": code}
+                }
             )
         amount = quantize_money(terms.rate * terms.price * kg)
+        if amount <= 0:
+            continue  # less than half a cent: nothing to advance
         if amount >= AMOUNT_LIMIT:
             raise ValidationError(
-                {"net_kg": _("Lot %(code)s: the advance would be too large; check the weight.") % {"code": code}}
+                {
+                    "net_kg": _("Lot %(code)s: the advance would be too large; check the weight.")
+                    % {"code": code}
+                }
             )
         rows.append(
             (
@@ -274,7 +298,9 @@ def advances_for_lots(*, cooperative: Cooperative, lots, actor) -> int:
     if not rows:
         return 0
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(Advance._meta.get_field(name.removesuffix("_id")).column) for name in ADVANCE_COLUMNS)
+    columns = ", ".join(
+        quote(Advance._meta.get_field(name.removesuffix("_id")).column) for name in ADVANCE_COLUMNS
+    )
     placeholders = ", ".join(["%s"] * len(ADVANCE_COLUMNS))
     with connection.cursor() as cursor:
         # One statement run for every row (psycopg pipelines them; SQLite prepares once):
@@ -304,7 +330,9 @@ def advances_cancel_for_lots(*, cooperative: Cooperative, lots, actor) -> int:
         by_reason.setdefault(text[:MAX_REASON_LENGTH], []).append(pk)
     for reason, pks in by_reason.items():
         for chunk in query_chunks(pks):
-            Advance.objects.filter(pk__in=chunk).update(status=Advance.Status.CANCELLED, cancelled_reason=reason)
+            Advance.objects.filter(pk__in=chunk).update(
+                status=Advance.Status.CANCELLED, cancelled_reason=reason
+            )
     if due:
         history_copy(Advance, [pk for pk, _reason in due], actor=actor, history_type="~")
     return len(due)
@@ -366,7 +394,12 @@ def advance_pay(
     if method not in Advance.Method.values:
         raise ValidationError({"method": _("Choose how the family was paid.")})
     advance.payment_reference = _text(payment_reference, "payment_reference", MAX_REFERENCE_LENGTH)
-    advance.status, advance.paid_on, advance.method, advance.paid_by = Advance.Status.PAID, paid_on, method, actor
+    advance.status, advance.paid_on, advance.method, advance.paid_by = (
+        Advance.Status.PAID,
+        paid_on,
+        method,
+        actor,
+    )
     advance._history_user = actor
     advance.save(update_fields=["status", "paid_on", "method", "payment_reference", "paid_by"])
     return advance
@@ -386,4 +419,3 @@ def advance_cancel(*, actor, advance: Advance, reason: str) -> Advance:
     advance._history_user = actor
     advance.save(update_fields=["status", "cancelled_reason"])
     return advance
-
