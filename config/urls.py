@@ -8,6 +8,7 @@ from chain import api as chain_api
 from config.health import healthz
 from coop import api as coop_api
 from upgrading import api as upgrading_api
+from upgrading.views import dashboard as upgrading_dashboard
 
 router = DefaultRouter()
 coop_api.register(router)
@@ -25,5 +26,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("c/<slug:slug>/", include("chain.urls")),
     path("c/<slug:slug>/", include("upgrading.urls")),
+    path("", include(upgrading_dashboard.federation_urlpatterns)),
     path("", include("coop.urls")),
 ]

@@ -4,8 +4,8 @@ from coop.views import base, imports, people, production
 from coop.views import certification as ics
 
 # Each kind of row has the same four pages under its co-op: list, new, detail, edit.
+# The co-op's home ("", `cooperative_home`) is the role dashboard of upgrading.urls.
 cooperative_patterns = [
-    path("", base.CooperativeHome.as_view(), name="cooperative_home"),
     path("associations/", people.AssociationList.as_view(), name="association_list"),
     path("associations/new/", people.AssociationCreate.as_view(), name="association_create"),
     path("associations/<int:pk>/", people.AssociationDetail.as_view(), name="association_detail"),

@@ -18,7 +18,7 @@ from django.forms.models import model_to_dict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import FormView, ListView
 
 from coop import selectors
 from coop.forms import add_service_errors
@@ -66,14 +66,6 @@ class CooperativeMixin:
 
     def detail_url(self, name: str, pk: int) -> str:
         return reverse(name, kwargs={"slug": self.cooperative.slug, "pk": pk})
-
-
-class CooperativeHome(CooperativeMixin, TemplateView):
-    template_name = "coop/cooperative_home.html"
-
-    def get_context_data(self, **kwargs):
-        summary = selectors.cooperative_summary(cooperative=self.cooperative)
-        return super().get_context_data(summary=summary, **kwargs)
 
 
 # --- Lists ---------------------------------------------------------------------------
