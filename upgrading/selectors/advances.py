@@ -37,9 +37,12 @@ def advance_list(
     association: Association | None = None,
     due_from: date | None = None,
     due_to: date | None = None,
+    search: str = "",
 ) -> QuerySet[Advance]:
     """Advances of the co-op, newest delivery first, with what each row shows."""
     advances = scope(Advance.objects.all(), user).filter(cooperative=cooperative)
+    if search:
+        advances = advances.filter(lot__code__icontains=search)
     if status:
         advances = advances.filter(status=status)
     if season is not None:
@@ -92,6 +95,10 @@ class Totals:
     def advanced(self) -> Decimal:
         """What the families are owed or were given: due plus paid."""
         return self.due.amount + self.paid.amount
+
+    @property
+    def advanced_kg(self) -> Decimal:
+        return self.due.kg + self.paid.kg
 
 
 def advance_totals(advances: QuerySet[Advance]) -> Totals:
