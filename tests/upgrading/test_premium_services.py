@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 premium = premium_data.premium
 premium_b = premium_data.premium_b
 media = premium_data.media
+english = premium_data.english
 
 
 def _fund(coop) -> tuple:
@@ -218,12 +219,12 @@ def test_no_allocation_without_a_decision(premium):
     _refused(call, "decision")
 
 
-def test_allocating_more_than_the_balance_is_refused(premium):
+def test_allocating_more_than_the_balance_is_refused(premium, english):
     premium.shipment(("1000",), rate="5.000000")  # R$1,500.00
     premium.allocate("1000.00")
     before = _state(premium.coop)
     message = _refused(lambda: premium.allocate("500.01"), "amount")
-    assert "500.00" in message and "500.01" in message
+    assert "R$500.00" in message and "R$500.01" in message
     assert _state(premium.coop) == before
     premium.allocate("500.00")  # exactly the balance is fine
     assert _fund(premium.coop) == (Decimal("1500.00"), Decimal("1500.00"), Decimal("0.00"))
@@ -335,13 +336,13 @@ def test_spending_within_the_remainder_with_evidence(premium, media):
     assert allocation.history.count() == 3  # created, then two spends
 
 
-def test_spending_more_than_the_remainder_is_refused(premium):
+def test_spending_more_than_the_remainder_is_refused(premium, english):
     premium.shipment(("1000",))
     allocation = premium.allocate("300.00")
     premium.spend(allocation, "200.00")
     before = _state(premium.coop)
     message = _refused(lambda: premium.spend(allocation, "100.01"), "amount")
-    assert "100.00" in message and "Escola da comunidade" in message
+    assert "R$100.00" in message and "R$100.01" in message and "Escola da comunidade" in message
     assert _state(premium.coop) == before
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from chain.models import Shipment
 from coop.models import Cooperative
 from coop.services.base import save_validated
+from coop.templatetags.units import money as money_text
 from coop.tenancy import MANAGE, require
 from coop.units import CENT, MONEY_DIGITS, MONEY_PLACES, quantize_kg, quantize_money
 from upgrading.evidence import inspect_upload
@@ -72,7 +73,8 @@ def _text(value, *, field: str) -> str:
 
 
 def _money(value: Decimal, currency: str) -> str:
-    return f"{value:,.2f} {currency}"
+    # As the pages write money, in the reader's language ("R$ 1.500,00" / "R$1,500.00").
+    return money_text(value, currency)
 
 
 # --- Locks ------------------------------------------------------------------------------------
