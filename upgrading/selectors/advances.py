@@ -123,6 +123,28 @@ def advance_totals(advances: QuerySet[Advance]) -> Totals:
     )
 
 
+def advance_totals_by_currency(advances: QuerySet[Advance]) -> dict[str, Totals]:
+    """`advance_totals` per currency: a federation's user may list several co-ops' advances."""
+    grouped = (
+        advances.order_by()
+        .values("currency", "status")
+        .annotate(count=Count("pk"), kg=Sum("kg"), amount=Sum("amount"))
+        .order_by("currency", "status")
+    )
+    totals: dict[str, Totals] = {}
+    for row in grouped:
+        totals.setdefault(row["currency"], Totals()).rows.append(
+            StatusTotal(
+                status=row["status"],
+                label=Advance.Status(row["status"]).label,
+                count=row["count"],
+                kg=quantize_kg(row["kg"] or 0),
+                amount=quantize_money(row["amount"] or 0),
+            )
+        )
+    return totals
+
+
 def paid_advances_by_family(season: Season) -> dict[int, Decimal]:
     """Advances paid in `season`, summed per family id (in the co-op's base currency).
 

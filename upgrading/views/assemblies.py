@@ -125,7 +125,8 @@ class DecisionCreate(AssemblyDetail):
         return self.render_to_response(self.get_context_data(decision_form=form), status=400)
 
 
-def _minutes_response(field_file, sha256: str) -> FileResponse:
+def minutes_response(field_file, sha256: str) -> FileResponse:
+    """The minutes as a download, with their recorded SHA-256 (the API serves them alike)."""
     if not field_file:
         raise Http404("No minutes were recorded.")
     response = FileResponse(
@@ -137,7 +138,7 @@ def _minutes_response(field_file, sha256: str) -> FileResponse:
 
 class AssemblyMinutes(AssemblyMixin, View):
     def get(self, request, *args, **kwargs):
-        return _minutes_response(self.assembly.minutes, self.assembly.minutes_sha256)
+        return minutes_response(self.assembly.minutes, self.assembly.minutes_sha256)
 
 
 class DecisionMinutes(CooperativeMixin, View):
@@ -146,7 +147,7 @@ class DecisionMinutes(CooperativeMixin, View):
     def get(self, request, *args, **kwargs):
         decisions = scope(Decision.objects.all(), request.user).filter(cooperative=self.cooperative)
         decision = get_object_or_404(decisions, pk=kwargs["pk"])
-        return _minutes_response(decision.minutes, decision.minutes_sha256)
+        return minutes_response(decision.minutes, decision.minutes_sha256)
 
 
 urlpatterns = [
