@@ -117,6 +117,10 @@ def _indicator(indicator) -> Indicator:
     return found
 
 
+def _plain(number: Decimal) -> str:
+    return format(number.normalize(), "f")  # 100, not 1E+2 nor 100.0000
+
+
 def _value(value, indicator: Indicator) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
         raise ValidationError({"value": _("Enter a number.")})
@@ -136,14 +140,14 @@ def _value(value, indicator: Indicator) -> Decimal:
         raise ValidationError(
             {
                 "value": _("%(code)s cannot be below %(min)s %(unit)s.")
-                % {"code": indicator.code, "min": indicator.min_value.normalize(), "unit": unit}
+                % {"code": indicator.code, "min": _plain(indicator.min_value), "unit": unit}
             }
         )
     if indicator.max_value is not None and number > indicator.max_value:
         raise ValidationError(
             {
                 "value": _("%(code)s cannot be above %(max)s %(unit)s.")
-                % {"code": indicator.code, "max": indicator.max_value.normalize(), "unit": unit}
+                % {"code": indicator.code, "max": _plain(indicator.max_value), "unit": unit}
             }
         )
     return number
