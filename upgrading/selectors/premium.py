@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from coop.models import Cooperative, Family
@@ -69,6 +69,10 @@ def premium_fund_list(*, user) -> QuerySet[Cooperative]:
             fund_received=Coalesce(F("premium_fund__received"), Value(ZERO), output_field=money),
             fund_allocated=Coalesce(F("premium_fund__allocated"), Value(ZERO), output_field=money),
             fund_spent=Coalesce(F("premium_fund__spent"), Value(ZERO), output_field=money),
+        )
+        .annotate(
+            fund_balance=ExpressionWrapper(F("fund_received") - F("fund_allocated"), output_field=money),
+            fund_unspent=ExpressionWrapper(F("fund_allocated") - F("fund_spent"), output_field=money),
         )
         .order_by("name", "pk")
     )
