@@ -106,6 +106,12 @@ def sell(coop, product, manager, allocations, *, price, reference, currency="BRL
 
 
 @pytest.fixture
+def english(settings):
+    """Messages in English (the default language is Portuguese), so they read as in the code."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
 def honey(coop_a, coop_b, personas):
     """Co-op A's 2025 honey season, and a season of co-op B that A must never reach."""
     product = ProductFactory(cooperative=coop_a, code="HONEY", name="Mel orgânico")

@@ -198,35 +198,41 @@ class LevelTotals:
     carried_out: Decimal  # the negative nets, carried into the next settlement (≤ 0)
 
 
+_SUMS = {
+    "sum_lines": Count("pk"),
+    "sum_kg": Sum("kg"),
+    "sum_gross": Sum("gross_share"),
+    "sum_advances": Sum("advances"),
+    "sum_carried_in": Sum("carried_in"),
+    "sum_net": Sum("net"),
+    "sum_payable": Sum("net", filter=Q(net__gt=0)),
+    "sum_carried_out": Sum("net", filter=Q(net__lt=0)),
+}
+
+
+def _level_totals(row: dict) -> LevelTotals:
+    # Money back to cents: SQLite sums decimals in floating point.
+    return LevelTotals(
+        lines=row["sum_lines"],
+        kg=row["sum_kg"] or Decimal("0"),
+        gross=quantize_money(row["sum_gross"] or ZERO),
+        advances=quantize_money(row["sum_advances"] or ZERO),
+        carried_in=quantize_money(row["sum_carried_in"] or ZERO),
+        net=quantize_money(row["sum_net"] or ZERO),
+        payable=quantize_money(row["sum_payable"] or ZERO),
+        carried_out=quantize_money(row["sum_carried_out"] or ZERO),
+    )
+
+
+def lines_totals(lines: QuerySet[SettlementLine]) -> LevelTotals:
+    """Sums of some lines (one association's families, a search): one query."""
+    return _level_totals(lines.order_by().aggregate(**_SUMS))
+
+
 def settlement_totals(*, settlement: Settlement) -> dict[str, LevelTotals]:
     """Sums of each level's lines in one GROUP BY: the page shows they add up to the pool."""
-    rows = (
-        settlement.lines.order_by()
-        .values("level")
-        .annotate(
-            count=Count("pk"),
-            kg=Sum("kg"),
-            gross=Sum("gross_share"),
-            advances=Sum("advances"),
-            carried_in=Sum("carried_in"),
-            net=Sum("net"),
-            payable=Sum("net", filter=Q(net__gt=0)),
-            carried_out=Sum("net", filter=Q(net__lt=0)),
-        )
-    )
-    return {
-        row["level"]: LevelTotals(
-            lines=row["count"],
-            kg=row["kg"] or Decimal("0"),
-            gross=quantize_money(row["gross"] or ZERO),
-            advances=quantize_money(row["advances"] or ZERO),
-            carried_in=quantize_money(row["carried_in"] or ZERO),
-            net=quantize_money(row["net"] or ZERO),
-            payable=quantize_money(row["payable"] or ZERO),
-            carried_out=quantize_money(row["carried_out"] or ZERO),
-        )
-        for row in rows
-    }
+    rows = settlement.lines.order_by().values("level").annotate(**_SUMS)
+    return {row["level"]: _level_totals(row) for row in rows}
 
 
 def family_statement(*, settlement: Settlement, family: Family) -> dict | None:

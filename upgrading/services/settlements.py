@@ -54,10 +54,10 @@ def _money(value, field: str, label: str = "") -> Decimal:
         raise ValidationError({field: prefix + _("Enter an amount such as 1234.56.")})
     if amount < 0:
         raise ValidationError({field: prefix + _("The amount cannot be negative.")})
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError({field: prefix + _("Give the amount in whole cents (two decimal places).")})
     if amount > MAX_MONEY:
         raise ValidationError({field: prefix + _("The amount is too large.")})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({field: prefix + _("Give the amount in whole cents (two decimal places).")})
     return amount.quantize(Decimal("0.01"))
 
 
