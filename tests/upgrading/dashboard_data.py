@@ -21,7 +21,11 @@ assigning them in a test module (`dash = dashboard_data.dash`), as the chain tes
 
 import datetime
 import hashlib
+import html
+import json
+import re
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -288,7 +292,7 @@ def add_lots(site, count: int, *, start: int = 0) -> None:
     """`count` more of everything that grows with a co-op's life: barrels today (half
     received), older barrels month by month, their advances due, and sales."""
     for i in range(start, start + count):
-        day = TODAY if i % 2 else TODAY - datetime.timedelta(days=30 * (i % 11))
+        day = TODAY if i % 2 else TODAY - datetime.timedelta(days=30 * (1 + i % 11))
         lot = LotFactory(
             cooperative=site.coop,
             product=site.product,
@@ -304,3 +308,65 @@ def add_lots(site, count: int, *, start: int = 0) -> None:
     for i in range(start, start + max(1, count // 10)):
         barrel = site.barrel(kg="20", code=f"GROW-EXP-{i:05d}")
         chain_pages.confirmed(site, [(barrel, "20")], reference=f"GROW-EXP-{i:05d}")
+
+
+# --- Reading the pages ---------------------------------------------------------------------
+
+
+def page_text(response) -> str:
+    """The visible text of a page's <main>, tags removed and spaces collapsed (for numbers)."""
+    content = response.content.decode()
+    main = content[content.index("<main") :]
+    main = re.sub(r"<script\b.*?</script>", " ", main, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", main)))
+
+
+def chart_data(response, chart_id: str) -> dict:
+    """The JSON a chart is drawn from (Django's json_script)."""
+    match = re.search(
+        rf'<script id="{re.escape(chart_id)}-data" type="application/json">(.*?)</script>',
+        response.content.decode(),
+        flags=re.S,
+    )
+    assert match, f"no data for chart {chart_id}"
+    return json.loads(match.group(1))
+
+
+class Tables(HTMLParser):
+    """Every <table> of a page: its attributes and its rows, each cell as (tag, attrs, text)."""
+
+    def __init__(self, content: str):
+        super().__init__()
+        self.tables: list[dict] = []
+        self._cell = None
+        self.feed(content)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self.tables.append({"attrs": attrs, "rows": [], "caption": ""})
+        elif tag == "tr" and self.tables:
+            self.tables[-1]["rows"].append([])
+        elif tag in ("td", "th") and self.tables and self.tables[-1]["rows"]:
+            self._cell = [tag, attrs, ""]
+            self.tables[-1]["rows"][-1].append(self._cell)
+        elif tag == "caption" and self.tables:
+            self._cell = ["caption", attrs, ""]
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self._cell = None
+        elif tag == "caption" and self._cell and self.tables:
+            self.tables[-1]["caption"] = self._cell[2].strip()
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[2] += data
+
+    def named(self, caption: str) -> list[list[str]]:
+        """The body rows (cell texts) of the table whose caption is `caption`."""
+        for table in self.tables:
+            if table["caption"] == caption:
+                return [[" ".join(cell[2].split()) for cell in row] for row in table["rows"][1:]]
+        raise AssertionError(f"no table captioned {caption!r}")

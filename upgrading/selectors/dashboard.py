@@ -411,7 +411,10 @@ def premium(*, cooperative: Cooperative) -> Premium:
     labels = dict(PremiumAllocation.Category.choices)
     uses = [
         PremiumUse(
-            row["category"], str(labels.get(row["category"], row["category"])), row["allocated"], row["used"]
+            row["category"],
+            str(labels.get(row["category"], row["category"])),
+            quantize_money(row["allocated"]),
+            quantize_money(row["used"]),
         )
         for row in PremiumAllocation.objects.filter(cooperative=cooperative)
         .order_by()
