@@ -315,8 +315,8 @@ def test_seasons_of_a_product_may_not_overlap(coop_a, personas, data):
             product=data.honey,
             code="HONEY-B",
             name="Overlap",
-            starts_on=datetime.date(2026, 6, 30),
-            ends_on=datetime.date(2026, 12, 31),
+            starts_on="2026-06-30",  # dates as text are read before they are compared
+            ends_on="2026-12-31",
         )
     assert "HONEY-2026" in raised.value.message_dict["starts_on"][0]
     services.season_create(
@@ -334,6 +334,8 @@ def test_seasons_of_a_product_may_not_overlap(coop_a, personas, data):
     ("changes", "field"),
     [
         ({"ends_on": datetime.date(2025, 1, 1)}, "ends_on"),
+        ({"ends_on": "2025-01-01"}, "ends_on"),
+        ({"starts_on": "1 Jan"}, "starts_on"),
         ({"code": "HONEY-2026"}, "code"),
         ({"code": "bad code!"}, "code"),
         ({"advance_rate": Decimal("1.5")}, "advance_rate"),

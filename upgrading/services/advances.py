@@ -58,10 +58,10 @@ MAX_REASON_LENGTH = Advance._meta.get_field("cancelled_reason").max_length
 # --- Seasons ----------------------------------------------------------------------------------
 
 
-def _parse_decimals(season: Season) -> None:
-    # Numbers first, so a refusal below can compare them (and names the field, not "__all__").
+def _parse_values(season: Season) -> None:
+    # Dates and numbers first, so a refusal below can compare them (and names the field, not "__all__").
     errors = {}
-    for name in ("advance_rate", "reference_price_per_kg", "reference_exchange_rate"):
+    for name in ("starts_on", "ends_on", "advance_rate", "reference_price_per_kg", "reference_exchange_rate"):
         try:
             setattr(season, name, Season._meta.get_field(name).to_python(getattr(season, name)))
         except ValidationError as error:
@@ -74,7 +74,7 @@ def _parse_decimals(season: Season) -> None:
 
 
 def _validate_season(season: Season) -> None:
-    _parse_decimals(season)
+    _parse_values(season)
     if season.product_id is not None and season.product.cooperative_id != season.cooperative_id:
         raise ValidationError({"product": _("This belongs to another co-operative.")})
     if not (isinstance(season.starts_on, date) and isinstance(season.ends_on, date)):

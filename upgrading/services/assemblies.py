@@ -64,6 +64,10 @@ def _attach_minutes(instance, upload) -> None:
 
 
 def _validate_assembly(assembly: Assembly) -> None:
+    try:
+        assembly.held_on = Assembly._meta.get_field("held_on").to_python(assembly.held_on)
+    except ValidationError as error:
+        raise ValidationError({"held_on": error.messages}) from None
     assembly.members_present = _count(assembly.members_present, "members_present")
     assembly.women_present = _count(assembly.women_present, "women_present")
     assembly.members_eligible = _count(assembly.members_eligible, "members_eligible", required=False)
