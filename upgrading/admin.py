@@ -8,7 +8,18 @@ from django.contrib import admin
 from chain.admin import ParentScopedInline
 from coop.admin import CoopScopedAdmin, ReadOnlyAdmin, ServiceRulesForm
 from coop.tenancy import MANAGE
-from upgrading.models import Advance, Assembly, Decision, Season, Settlement, SettlementCost
+from upgrading.models import (
+    Advance,
+    Assembly,
+    Decision,
+    PremiumAllocation,
+    PremiumFund,
+    PremiumReceipt,
+    PremiumSpending,
+    Season,
+    Settlement,
+    SettlementCost,
+)
 from upgrading.services import advances as advance_services
 
 # --- Settlements --------------------------------------------------------------------------------
@@ -104,3 +115,58 @@ class AssemblyAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "quorum_reached", ("cooperative", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["cooperative"]
     date_hierarchy = "held_on"
+
+
+# --- Premium fund -----------------------------------------------------------------------------------
+# Read-only: receipts are credited when a shipment is paid; allocating and spending run under
+# the fund's and the allocation's row locks on the premium pages or the API.
+
+
+class PremiumAdmin(ReadOnlyAdmin):
+    def has_delete_permission(self, request, obj=None):
+        # Not even for superusers: the fund's totals are the sum of these rows.
+        return False
+
+
+@admin.register(PremiumFund)
+class PremiumFundAdmin(PremiumAdmin):
+    list_display = ["cooperative", "currency", "received", "allocated", "spent"]
+    list_select_related = ["cooperative"]
+
+
+@admin.register(PremiumReceipt)
+class PremiumReceiptAdmin(PremiumAdmin):
+    list_display = ["shipment", "received_on", "kg", "premium_per_kg", "currency", "amount_foreign", "amount"]
+    list_filter = [("cooperative", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["shipment", "cooperative"]
+    search_fields = ["shipment__reference"]
+    date_hierarchy = "received_on"
+
+
+class PremiumSpendingInline(ParentScopedInline):
+    model = PremiumSpending
+    fields = ["spent_on", "amount", "description", "evidence_sha256", "recorded_by"]
+    readonly_fields = fields
+
+
+@admin.register(PremiumAllocation)
+class PremiumAllocationAdmin(PremiumAdmin):
+    inlines = [PremiumSpendingInline]
+    list_display = ["project", "category", "allocated_on", "amount", "spent", "decision", "cooperative"]
+    list_filter = ["category", ("cooperative", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["decision__assembly", "cooperative"]
+    search_fields = ["project"]
+    date_hierarchy = "allocated_on"
+
+
+@admin.register(PremiumSpending)
+class PremiumSpendingAdmin(PremiumAdmin):
+    # The evidence file is downloaded from the premium pages, which check the co-op; the
+    # admin shows its SHA-256 only (a media URL would bypass that check).
+    exclude = ["evidence"]
+    readonly_fields = ["evidence_sha256"]
+    list_display = ["allocation", "spent_on", "amount", "description", "evidence_sha256", "cooperative"]
+    list_filter = [("cooperative", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["allocation", "cooperative"]
+    search_fields = ["description", "allocation__project"]
+    date_hierarchy = "spent_on"
