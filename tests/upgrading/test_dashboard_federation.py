@@ -91,6 +91,6 @@ def test_the_same_number_of_queries_for_two_co_ops_or_ten(
 ):
     _more_coops(extra, federation_auditor)
     client.force_login(federation_auditor)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(13):
         response = client.get(FEDERATION)
     assert len(response.context["rows"]) == 2 + extra
