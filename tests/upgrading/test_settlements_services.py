@@ -245,6 +245,25 @@ def test_updating_a_draft_changes_its_pool_and_lines(honey):
     assert family_lines(settlement)["F-01"].gross_share == Decimal("1000.00")
 
 
+def test_updating_only_the_notes_keeps_how_the_pool_was_set(honey):
+    sell(honey.coop, honey.product, honey.manager, [(honey.lots.f1, "10")], price="50", reference="V-1")
+    computed = open_draft(honey, pool=None, costs=[("Frete", "100.00")])
+    computed = settlement_update(actor=honey.manager, settlement=computed, notes="Checked")
+    assert (computed.pool_source, computed.pool, computed.notes) == ("computed", Decimal("400.00"), "Checked")
+    assert list(computed.cost_items.values_list("description", "amount")) == [("Frete", Decimal("100.00"))]
+    entered = open_draft(honey, reference="ENTERED", levels=1)
+    entered = settlement_update(actor=honey.manager, settlement=entered, levels=2)
+    assert (entered.pool_source, entered.pool, entered.levels) == ("entered", POOL, 2)
+
+
+def test_an_unknown_field_is_refused_when_updating(honey):
+    settlement = open_draft(honey)
+    with pytest.raises(ValidationError) as refused:
+        settlement_update(actor=honey.manager, settlement=settlement, status="approved")
+    assert "status" in refused.value.message_dict
+    assert Settlement.objects.get().status == "draft"
+
+
 # --- Approval and payment ------------------------------------------------------------------------
 
 

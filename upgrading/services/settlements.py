@@ -411,10 +411,21 @@ def settlement_open(
 UPDATE_FIELDS = ("reference", "levels", "decision", "notes")
 
 
+KEEP = object()  # settlement_update: leave the pool (or the costs) as they are
+
+
+def _current_costs(settlement: Settlement) -> list[SettlementCost]:
+    return [
+        SettlementCost(cooperative_id=item.cooperative_id, description=item.description, amount=item.amount)
+        for item in settlement.cost_items.all()
+    ]
+
+
 @transaction.atomic
-def settlement_update(*, actor, settlement: Settlement, pool=None, costs=None, **data) -> Settlement:
+def settlement_update(*, actor, settlement: Settlement, pool=KEEP, costs=KEEP, **data) -> Settlement:
     """Change a draft (reference, levels, pool or costs, decision, notes) and recompute its
-    lines. `pool` and `costs` work as when opening: give the pool, or the costs."""
+    lines. `pool` and `costs` work as when opening (the pool, or the costs to compute it
+    from: `pool=None` computes it); left out, the draft keeps how its pool was set."""
     require(actor, settlement.cooperative, MANAGE)
     settlement = _editable(settlement)
     unknown = sorted(set(data) - set(UPDATE_FIELDS))
@@ -427,9 +438,13 @@ def settlement_update(*, actor, settlement: Settlement, pool=None, costs=None, *
     _same_coop(settlement.cooperative, decision=settlement.decision)
     reject_nul_bytes(settlement)
     _check_decision(settlement.decision)
-    return _compute_and_save(
-        settlement, actor=actor, pool=pool, cost_items=_cost_items(settlement.cooperative, costs)
-    )
+    if pool is KEEP and costs is KEEP:
+        entered = settlement.pool_source == Settlement.PoolSource.ENTERED
+        pool, cost_items = (settlement.pool if entered else None), _current_costs(settlement)
+    else:
+        pool = None if pool is KEEP else pool
+        cost_items = _cost_items(settlement.cooperative, None if costs is KEEP else costs)
+    return _compute_and_save(settlement, actor=actor, pool=pool, cost_items=cost_items)
 
 
 @transaction.atomic
@@ -438,16 +453,12 @@ def settlement_recompute(*, actor, settlement: Settlement) -> Settlement:
     its revenue, for a computed pool). With nothing changed, the lines come out identical."""
     require(actor, settlement.cooperative, MANAGE)
     settlement = _editable(settlement)
-    cost_items = [
-        SettlementCost(cooperative_id=item.cooperative_id, description=item.description, amount=item.amount)
-        for item in settlement.cost_items.all()
-    ]
     pool = settlement.pool if settlement.pool_source == Settlement.PoolSource.ENTERED else None
     return _compute_and_save(
         settlement,
         actor=actor,
         pool=pool,
-        cost_items=cost_items,
+        cost_items=_current_costs(settlement),
         update_fields=["pool_source", "revenue", "costs", "pool", "total_kg"],
     )
 
