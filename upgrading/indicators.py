@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from chain.models import Allocation, Shipment
 from coop.models import Certification, Cooperative, Family, Inspection, Lot, Member, Scheme
+from coop.units import quantize_kg, quantize_money
 from upgrading.ledger_hash import VALUE_PLACES
 from upgrading.models import (
     Advance,
@@ -137,7 +138,8 @@ def income_per_family(cooperative, period_from, period_to):
     ).aggregate(total=Sum("net"), rows=Count("pk"))
     if not families or not (purchases["rows"] or advances["rows"] or shares["rows"]):
         return None
-    paid = [row["total"] or ZERO for row in (purchases, advances, shares)]
+    # SQLite sums decimals as floats: back to cents before anything else.
+    paid = [quantize_money(row["total"] or ZERO) for row in (purchases, advances, shares)]
     total = sum(paid, ZERO)
     return Computed(
         rounded(total / families),
@@ -169,14 +171,17 @@ def advances_share_of_final_payment(cooperative, period_from, period_to):
     ).aggregate(
         advances=Sum("advances"), gross=Sum("gross_share"), settlements=Count("settlement", distinct=True)
     )
-    share = percent(lines["advances"] or ZERO, lines["gross"])
+    advances, gross = (
+        quantize_money(lines[k]) if lines[k] is not None else None for k in ("advances", "gross")
+    )
+    share = percent(advances or ZERO, gross)
     if share is None:
         return None
     return Computed(
         share,
         {
-            "advances": text(lines["advances"]),
-            "gross_shares": text(lines["gross"]),
+            "advances": text(advances),
+            "gross_shares": text(gross),
             "settlements": lines["settlements"],
         },
     )
@@ -207,6 +212,7 @@ def _sales(cooperative, period_from, period_to) -> list[dict]:
         .annotate(kg=Sum("kg"))
     )
     for row in rows:
+        row["kg"] = quantize_kg(row["kg"])  # SQLite sums decimals as floats
         row["fair_trade"] = bool(row["shipment__contract__fair_trade"])
         row["base_value"] = row["kg"] * row["shipment__price_per_kg"] * row["shipment__exchange_rate"]
     return rows
@@ -318,7 +324,8 @@ def premium_received_per_family(cooperative, period_from, period_to):
     received = PremiumReceipt.objects.filter(
         cooperative=cooperative, received_on__range=(period_from, period_to)
     ).aggregate(total=Sum("amount"), rows=Count("pk"))
-    return _per_family(cooperative, period_to, received["total"], received["rows"], receipts=received["rows"])
+    total = quantize_money(received["total"] or ZERO)
+    return _per_family(cooperative, period_to, total, received["rows"], receipts=received["rows"])
 
 
 @computes("premium_invested_per_family")
@@ -326,7 +333,8 @@ def premium_invested_per_family(cooperative, period_from, period_to):
     spent = PremiumSpending.objects.filter(
         cooperative=cooperative, spent_on__range=(period_from, period_to)
     ).aggregate(total=Sum("amount"), rows=Count("pk"))
-    return _per_family(cooperative, period_to, spent["total"], spent["rows"], spendings=spent["rows"])
+    total = quantize_money(spent["total"] or ZERO)
+    return _per_family(cooperative, period_to, total, spent["rows"], spendings=spent["rows"])
 
 
 # --- Families: land, certification, inspection ---------------------------------------------------
