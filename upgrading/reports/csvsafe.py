@@ -9,9 +9,8 @@ PostgreSQL when a pack's CSV is produced by COPY (`sql_text`), so both paths giv
 same bytes. `chain.views.trace.spreadsheet_text` applies the same rule to the trace CSV.
 """
 
-import csv
 import datetime
-import io
+import re
 from decimal import Decimal
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -58,19 +57,27 @@ def xlsx_value(value):
     return neutralise(str(value))
 
 
-def csv_writer(stream):
-    """A csv.writer for a text stream, with the line ending PostgreSQL's COPY writes."""
-    return csv.writer(stream, lineterminator="\n")
+_QUOTE = re.compile(r'[,"\r\n]')
+
+
+def csv_field(text: str) -> str:
+    """One formatted cell as PostgreSQL's COPY (FORMAT csv) writes it: quoted when it holds
+    a comma, a quote, a carriage return or a line feed (Python's csv module leaves a lone
+    carriage return unquoted, which spreadsheets read as a new row), or is `\\.`."""
+    if _QUOTE.search(text) or text == "\\.":
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_line(cells) -> str:
+    """Formatted cells as one CSV line, ended by a line feed (as COPY ends them)."""
+    return ",".join(csv_field(cell) for cell in cells) + "\n"
 
 
 def csv_bytes(rows) -> bytes:
     """Rows (the header first) as UTF-8 CSV with a byte-order mark, every cell made safe."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # so that Excel reads the accents as UTF-8
-    writer = csv_writer(buffer)
-    for row in rows:
-        writer.writerow([csv_value(cell) for cell in row])
-    return buffer.getvalue().encode()
+    # The byte-order mark lets Excel read the accents as UTF-8.
+    return ("\ufeff" + "".join(csv_line([csv_value(cell) for cell in row]) for row in rows)).encode()
 
 
 def write_xlsx(stream, *, title: str, rows) -> None:

@@ -583,6 +583,11 @@ class PackWriter:
         self.zip.close()
         return self.pack
 
+    def abandon(self) -> None:
+        """After a failure: drop the half-written ZIP without finishing it (the temporary
+        file it was going to is thrown away by the caller)."""
+        self.zip.fp = None
+
 
 def readme(*, cooperative: Cooperative, period: Period, scheme: str, folder: str, ledger_head: str) -> bytes:
     text = f"""Certification evidence pack
@@ -632,69 +637,81 @@ def write_pack(
     """Write the whole pack into the binary `stream` (a temporary file). `summary_pdf()`
     is called last and returns the PDF's bytes."""
     writer = PackWriter(stream, folder=folder, generated_at=generated_at)
-    writer.add_bytes(
-        "README.txt",
-        readme(cooperative=cooperative, period=period, scheme=scheme, folder=folder, ledger_head=ledger_head),
-    )
-    for table in record_tables(cooperative, period, scheme=scheme, include_national_ids=include_national_ids):
-        writer.add(table.name, lambda target, table=table: tables.write_table(table, target))
-    writer.add(
-        "mass_balance.csv",
-        lambda target: tables.write_rows(
-            MASS_BALANCE_HEADERS, mass_balance_rows(cooperative, scheme), target
-        ),
-    )
-    writer.add(
-        "contract_fulfilment.csv",
-        lambda target: tables.write_rows(
-            FULFILMENT_HEADERS, fulfilment_rows(cooperative, period, as_of), target
-        ),
-    )
-    writer.add_bytes(
-        "ledger_verification.json",
-        _json({"ledger_head": ledger_head, **ledger_verification}),
-    )
-    writer.add(
-        "checks.csv",
-        lambda target: tables.write_rows(
-            CHECK_HEADERS, ([c.code, c.status, c.summary, c.count] for c in checks), target
-        ),
-    )
-    writer.add(
-        "findings.csv",
-        lambda target: tables.write_rows(
-            FINDING_HEADERS,
-            ([c.code, f.label, f.detail, f.url] for c in checks for f in c.findings),
-            target,
-        ),
-    )
-    writer.add_bytes("summary.pdf", summary_pdf())
+    try:
+        writer.add_bytes(
+            "README.txt",
+            readme(
+                cooperative=cooperative, period=period, scheme=scheme, folder=folder, ledger_head=ledger_head
+            ),
+        )
+        for table in record_tables(
+            cooperative, period, scheme=scheme, include_national_ids=include_national_ids
+        ):
+            writer.add(table.name, lambda target, table=table: tables.write_table(table, target))
+        writer.add(
+            "mass_balance.csv",
+            lambda target: tables.write_rows(
+                MASS_BALANCE_HEADERS, mass_balance_rows(cooperative, scheme), target
+            ),
+        )
+        writer.add(
+            "contract_fulfilment.csv",
+            lambda target: tables.write_rows(
+                FULFILMENT_HEADERS, fulfilment_rows(cooperative, period, as_of), target
+            ),
+        )
+        writer.add_bytes(
+            "ledger_verification.json",
+            _json({"ledger_head": ledger_head, **ledger_verification}),
+        )
+        writer.add(
+            "checks.csv",
+            lambda target: tables.write_rows(
+                CHECK_HEADERS, ([c.code, c.status, c.summary, c.count] for c in checks), target
+            ),
+        )
+        writer.add(
+            "findings.csv",
+            lambda target: tables.write_rows(
+                FINDING_HEADERS,
+                ([c.code, f.label, f.detail, f.url] for c in checks for f in c.findings),
+                target,
+            ),
+        )
+        writer.add_bytes("summary.pdf", summary_pdf())
 
-    manifest = {
-        "format": FORMAT,
-        "cooperative": {"slug": cooperative.slug, "name": cooperative.name},
-        "kind": "certification",
-        "scheme": scheme or None,
-        "period": {"label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat()},
-        "generated_at": generated_at.isoformat(),
-        "generator": report_meta,
-        "ledger_head": ledger_head,
-        "ledger_verification": ledger_verification,
-        "national_ids_included": include_national_ids,
-        "files": [
-            {
-                "name": f.name,
-                "sha256": f.sha256,
-                "size": f.size,
-                **({"rows": f.rows} if f.rows is not None else {}),
-            }
-            for f in writer.pack.files
-        ],
-    }
-    writer.pack.manifest_sha256 = writer.add_bytes("manifest.json", _json(manifest)).sha256
-    # SHA256SUMS covers every file, manifest.json included (it cannot list itself).
-    sums = "".join(f"{f.sha256}  {f.name}\n" for f in writer.pack.files)
-    writer.add_bytes("SHA256SUMS", sums.encode())
+        manifest = {
+            "format": FORMAT,
+            "cooperative": {"slug": cooperative.slug, "name": cooperative.name},
+            "kind": "certification",
+            "scheme": scheme or None,
+            "period": {
+                "label": period.label,
+                "start": period.start.isoformat(),
+                "end": period.end.isoformat(),
+            },
+            "generated_at": generated_at.isoformat(),
+            "generator": report_meta,
+            "ledger_head": ledger_head,
+            "ledger_verification": ledger_verification,
+            "national_ids_included": include_national_ids,
+            "files": [
+                {
+                    "name": f.name,
+                    "sha256": f.sha256,
+                    "size": f.size,
+                    **({"rows": f.rows} if f.rows is not None else {}),
+                }
+                for f in writer.pack.files
+            ],
+        }
+        writer.pack.manifest_sha256 = writer.add_bytes("manifest.json", _json(manifest)).sha256
+        # SHA256SUMS covers every file, manifest.json included (it cannot list itself).
+        sums = "".join(f"{f.sha256}  {f.name}\n" for f in writer.pack.files)
+        writer.add_bytes("SHA256SUMS", sums.encode())
+    except BaseException:
+        writer.abandon()
+        raise
     return writer.close()
 
 

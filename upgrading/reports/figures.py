@@ -8,6 +8,7 @@ from django.db.models.functions import TruncMonth
 
 from chain.models import Allocation, Shipment
 from coop.models import Certification, Cooperative, Family, Lot, Member, Scheme
+from coop.units import quantize_kg, quantize_money
 from upgrading.models import Advance, PremiumAllocation, PremiumReceipt, PremiumSpending, Settlement
 from upgrading.reports.periods import Period
 
@@ -15,7 +16,12 @@ ZERO = Decimal("0")
 
 
 def _sum(queryset, field: str) -> Decimal:
-    return queryset.aggregate(total=Sum(field))["total"] or ZERO
+    # Back to cents: SQLite adds decimals as floats.
+    return quantize_money(queryset.aggregate(total=Sum(field))["total"] or ZERO)
+
+
+def _kg(value) -> Decimal:
+    return quantize_kg(value or ZERO)
 
 
 def key_figures(cooperative: Cooperative, period: Period) -> dict:
@@ -36,7 +42,7 @@ def key_figures(cooperative: Cooperative, period: Period) -> dict:
     lots = Lot.objects.filter(cooperative=cooperative, collected_on__range=(period.start, period.end))
     lot_totals = lots.order_by().aggregate(
         count=Count("pk"),
-        kg=Sum("net_kg"),
+        net_kg=Sum("net_kg"),
         rejected=Count("pk", filter=Q(status=Lot.Status.REJECTED)),
     )
     deliveries = (
@@ -45,7 +51,7 @@ def key_figures(cooperative: Cooperative, period: Period) -> dict:
         .annotate(month=TruncMonth("collected_on"))
         .order_by("month")
         .values("month")
-        .annotate(kg=Sum("net_kg"))
+        .annotate(month_kg=Sum("net_kg"))
     )
     sold = Allocation.objects.filter(
         shipment__cooperative=cooperative,
@@ -53,7 +59,7 @@ def key_figures(cooperative: Cooperative, period: Period) -> dict:
     ).exclude(shipment__status=Shipment.Status.DRAFT)
     sales = sold.order_by().aggregate(
         shipments=Count("shipment", distinct=True),
-        kg=Sum("kg"),
+        sold_kg=Sum("kg"),
         fair_trade_kg=Sum("kg", filter=Q(shipment__fair_trade=True)),
         organic_kg=Sum("kg", filter=Q(shipment__organic=True)),
     )
@@ -73,7 +79,7 @@ def key_figures(cooperative: Cooperative, period: Period) -> dict:
         Advance.objects.filter(cooperative=cooperative, due_on__range=window)
         .order_by()
         .aggregate(
-            amount=Sum("amount"),
+            total=Sum("amount"),
             paid=Sum("amount", filter=Q(status=Advance.Status.PAID)),
             due=Sum("amount", filter=Q(status=Advance.Status.DUE)),
         )
@@ -81,7 +87,7 @@ def key_figures(cooperative: Cooperative, period: Period) -> dict:
     settlements = (
         Settlement.objects.filter(cooperative=cooperative, approved_at__date__range=window)
         .order_by()
-        .aggregate(count=Count("pk"), pool=Sum("pool"))
+        .aggregate(count=Count("pk"), pools=Sum("pool"))
     )
     return {
         "currency": cooperative.base_currency,
@@ -91,17 +97,17 @@ def key_figures(cooperative: Cooperative, period: Period) -> dict:
         "members": members["total"],
         "women": members["women"],
         "lots": lot_totals["count"],
-        "lots_kg": lot_totals["kg"] or ZERO,
+        "lots_kg": _kg(lot_totals["net_kg"]),
         "lots_rejected": lot_totals["rejected"],
-        "deliveries_by_month": [(row["month"].strftime("%Y-%m"), row["kg"] or ZERO) for row in deliveries],
+        "deliveries_by_month": [(row["month"].strftime("%Y-%m"), _kg(row["month_kg"])) for row in deliveries],
         "shipments": sales["shipments"],
-        "sold_kg": sales["kg"] or ZERO,
-        "fair_trade_kg": sales["fair_trade_kg"] or ZERO,
-        "organic_kg": sales["organic_kg"] or ZERO,
+        "sold_kg": _kg(sales["sold_kg"]),
+        "fair_trade_kg": _kg(sales["fair_trade_kg"]),
+        "organic_kg": _kg(sales["organic_kg"]),
         "premium": premium,
-        "advances": {key: value or ZERO for key, value in advances.items()},
+        "advances": {key: quantize_money(value or ZERO) for key, value in advances.items()},
         "settlements_approved": settlements["count"],
-        "settlement_pools": settlements["pool"] or ZERO,
+        "settlement_pools": quantize_money(settlements["pools"] or ZERO),
     }
 
 

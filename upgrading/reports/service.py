@@ -209,10 +209,12 @@ class _Nothing:
 
 class _ReadOnlySnapshot:
     def __enter__(self):
+        outer = connection.in_atomic_block  # a caller's transaction (a test's) sets its own level
         self.atomic = transaction.atomic()
         self.atomic.__enter__()
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        if not outer:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         return self
 
     def __exit__(self, *exc):

@@ -139,10 +139,7 @@ class _Sink(io.RawIOBase):
 
 
 def header_bytes(table: Table) -> bytes:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # so that Excel reads the accents as UTF-8
-    csvsafe.csv_writer(buffer).writerow(table.headers)
-    return buffer.getvalue().encode()
+    return ("\ufeff" + csvsafe.csv_line(table.headers)).encode()  # the mark: Excel reads UTF-8
 
 
 def write_table(table: Table, target, *, use_copy: bool | None = None) -> int:
@@ -159,7 +156,10 @@ def write_table(table: Table, target, *, use_copy: bool | None = None) -> int:
 def _copy_rows(table: Table, target) -> int:
     block = bytearray()
     with connection.cursor() as cursor:
-        with cursor.copy(copy_sql(table), table.params or None) as copy:
+        # Parameters merged client-side (psycopg's ClientCursor, as Django's queries are),
+        # since COPY takes none and Django's debug cursor passes only the statement on.
+        statement = cursor.mogrify(copy_sql(table), table.params) if table.params else copy_sql(table)
+        with cursor.copy(statement) as copy:
             for data in copy:
                 block += data
                 if len(block) >= FLUSH_BYTES:
@@ -174,13 +174,17 @@ def _copy_rows(table: Table, target) -> int:
 def _fetch_rows(table: Table, target) -> int:
     kinds = [kind for _header, kind in table.columns]
     text = io.TextIOWrapper(io.BufferedWriter(_Sink(target), FLUSH_BYTES), encoding="utf-8", newline="")
-    writer = csvsafe.csv_writer(text)
     rows = 0
     with connection.cursor() as cursor:
         cursor.execute(table.sql, table.params)
         while batch := cursor.fetchmany(FETCH_ROWS):
-            writer.writerows(
-                [python_cell(value, kind) for value, kind in zip(row, kinds, strict=True)] for row in batch
+            text.write(
+                "".join(
+                    csvsafe.csv_line(
+                        [python_cell(value, kind) for value, kind in zip(row, kinds, strict=True)]
+                    )
+                    for row in batch
+                )
             )
             rows += len(batch)
     text.flush()
@@ -190,13 +194,7 @@ def _fetch_rows(table: Table, target) -> int:
 
 def write_rows(headers: list[str], rows, target) -> int:
     """Small tables assembled in Python (mass balance, contract years, checks)."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csvsafe.csv_writer(buffer)
-    writer.writerow(headers)
-    count = 0
-    for row in rows:
-        writer.writerow([csvsafe.csv_value(cell) for cell in row])
-        count += 1
-    target.write(buffer.getvalue().encode())
-    return count
+    lines = ["\ufeff" + csvsafe.csv_line(headers)]
+    lines += [csvsafe.csv_line([csvsafe.csv_value(cell) for cell in row]) for row in rows]
+    target.write("".join(lines).encode())
+    return len(lines) - 1
