@@ -7,11 +7,14 @@ from django.contrib import admin
 
 from chain.admin import ParentScopedInline
 from coop.admin import CoopScopedAdmin, ReadOnlyAdmin, ServiceRulesForm
-from coop.tenancy import MANAGE
+from coop.tenancy import ADMINISTER, MANAGE, cooperatives_for
 from upgrading.models import (
     Advance,
     Assembly,
     Decision,
+    Indicator,
+    LedgerEntry,
+    LedgerEvidence,
     PremiumAllocation,
     PremiumFund,
     PremiumReceipt,
@@ -21,6 +24,7 @@ from upgrading.models import (
     SettlementCost,
 )
 from upgrading.services import advances as advance_services
+from upgrading.services import ledger as ledger_services
 
 # --- Settlements --------------------------------------------------------------------------------
 
@@ -170,3 +174,96 @@ class PremiumSpendingAdmin(PremiumAdmin):
     list_select_related = ["allocation", "cooperative"]
     search_fields = ["description", "allocation__project"]
     date_hierarchy = "spent_on"
+
+
+# --- Indicator ledger ------------------------------------------------------------------------------
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    """The catalogue is shared by every co-op: administrators (of any co-op) and superusers
+    add indicators and change their names, range and status; code, unit, scope and source
+    are fixed once it exists (entries were measured that way). Never deleted: `active`."""
+
+    list_display = ["code", "name_en", "name_pt_br", "category", "unit", "scope", "source", "active"]
+    list_filter = ["category", "scope", "source", "active"]
+    search_fields = ["code", "name_en", "name_pt_br"]
+    ordering = ["category", "code"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return list(ledger_services.INDICATOR_FIXED) if obj is not None else []
+
+    def _administers(self, request) -> bool:
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        return user.is_superuser or cooperatives_for(user, roles=ADMINISTER).exists()
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return self._administers(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._administers(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name]
+            for name in form.cleaned_data
+            if name in ledger_services.INDICATOR_FIELDS
+        }
+        if change:
+            saved = ledger_services.indicator_update(actor=request.user, indicator=obj, **data)
+        else:
+            saved = ledger_services.indicator_create(actor=request.user, **data)
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+
+class LedgerEvidenceInline(ParentScopedInline):
+    model = LedgerEvidence
+    fields = ["name", "content_type", "size", "sha256"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    """Read-only and never deleted (the database refuses it too): entries are appended
+    through the ledger's pages, API and the derived-indicators task."""
+
+    inlines = [LedgerEvidenceInline]
+    list_display = [
+        "sequence",
+        "indicator",
+        "period_from",
+        "period_to",
+        "value",
+        "unit",
+        "source",
+        "recorded_at",
+        "cooperative",
+    ]
+    list_filter = ["source", "scope", ("cooperative", admin.RelatedOnlyFieldListFilter), "indicator"]
+    list_select_related = ["indicator", "cooperative"]
+    search_fields = ["indicator__code", "hash"]
+    ordering = ["cooperative", "-sequence"]
+    show_full_result_count = False  # the ledger grows to millions: no COUNT(*) per page
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def history_view(self, request, object_id, extra_context=None):
+        # No simple-history table: the entry is its own history (it never changes).
+        self._visible_or_404(request, object_id)
+        return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
