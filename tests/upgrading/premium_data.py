@@ -10,7 +10,6 @@ Use the fixtures by assigning in a test module (`premium = premium_data.premium`
 """
 
 import datetime
-import io
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -38,7 +37,6 @@ PAID = TODAY - datetime.timedelta(days=20)
 ASSEMBLY_DAY = TODAY - datetime.timedelta(days=10)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def url(name, coop, *args):
@@ -212,11 +210,3 @@ def csv_text(response) -> str:
     return b"".join(response.streaming_content if response.streaming else [response.content]).decode(
         "utf-8-sig"
     )
-
-
-def upload(content: bytes, name: str):
-    return SimpleUploadedFile(name, content)
-
-
-def stream(content: bytes) -> io.BytesIO:
-    return io.BytesIO(content)
