@@ -118,13 +118,11 @@ def test_compliance_failures_link_inside_the_co_op_only(client, personas, dash, 
 
 def test_indicators_show_their_latest_value_against_the_one_before(client, personas, dash, coop_a, english):
     response = _overview(client, personas.manager, coop_a)
-    headlines = {
-        headline.indicator.code: (headline, latest, before)
-        for headline, latest, before in response.context["headlines"]
-    }
-    literate, latest, before = headlines["literate_adults"]
+    headlines = {row[0].indicator.code: row for row in response.context["headlines"]}
+    literate, latest, before, page = headlines["literate_adults"]
+    assert page == url("indicator_detail", coop_a, "literate_adults")
     assert (latest, before, literate.trend) == ("72%", "60%", "better")  # the corrected 70 is not shown
-    incidents, latest, before = headlines["safety_incidents"]
+    incidents, latest, before, _page = headlines["safety_incidents"]
     assert (latest, before, incidents.trend, incidents.direction) == ("5", "3", "worse", "up")
     assert headlines["women_board_share"][0].trend == "new"
     html = response.content.decode()
@@ -169,3 +167,33 @@ def test_the_overview_costs_the_same_whatever_the_number_of_lots(
     with django_assert_max_num_queries(21):
         response = client.get(url("cooperative_home", coop_a))
     assert response.context["advances"].count == 2 + grow
+
+
+def test_a_generated_compliance_report_shows_its_failed_checks(
+    client, personas, dash, coop_a, settings, tmp_path, english
+):
+    from upgrading.reports import compliance, service
+
+    settings.MEDIA_ROOT = tmp_path
+    report, _created = service.report_request(
+        actor=personas.manager,
+        cooperative=coop_a,
+        kind="compliance",
+        period=str(TODAY.year),
+        regenerate=True,  # a second version of the seeded report
+        enqueue=False,
+    )
+    report = service.report_run(report_id=report.pk)
+    assert (report.status, report.version) == ("done", 2)
+    failed = [check for check in report.summary["checks"] if check["status"] == "fail"]
+    assert failed  # e.g. the contract behind its pace
+    response = _overview(client, personas.manager, coop_a)
+    assert response.context["compliance"] == report  # the newest version, not the seeded one
+    text = page_text(response)
+    for check in failed:
+        assert str(compliance.TITLES[check["code"]]) in text, check["code"]
+    html = response.content.decode()
+    for check in failed:
+        for finding in check["findings"][:5]:
+            if finding["url"]:
+                assert f'href="{finding["url"]}"' in html, finding

@@ -64,10 +64,6 @@ def month_label(day: datetime.date) -> str:
     return format_date(day, "MMM yyyy", locale=_locale())
 
 
-def day_label(day: datetime.date) -> str:
-    return format_date(day, "short", locale=_locale())
-
-
 def link(name: str, *args, query: str = "") -> str | None:
     """A URL, or None while the page it names does not exist (areas land one by one)."""
     try:
@@ -178,7 +174,7 @@ def production_chart(production: figures.Production) -> Chart:
 
 
 def pace_chart(pace: figures.ContractPace) -> Chart:
-    labels = [day_label(point.day) for point in pace.points]
+    labels = [month_label(point.day) for point in pace.points]
     return Chart(
         id=f"contract-{pace.contract.pk}",
         title=_("%(contract)s: delivered against the pace to the minimum (kg)")
@@ -194,7 +190,7 @@ def pace_chart(pace: figures.ContractPace) -> Chart:
             {"label": _("Pace to the minimum"), "values": [p.pace_kg for p in pace.points], "style": "pace"},
         ],
         unit="kg",
-        columns=[_("By"), _("Delivered (cumulative)"), _("Pace to the minimum")],
+        columns=[_("Month"), _("Delivered (cumulative)"), _("Pace to the minimum")],
         rows=[
             [
                 label,
@@ -388,6 +384,7 @@ class Dashboard(CooperativeMixin, TemplateView):
                     headline,
                     indicator_value(headline.value, headline.unit),
                     indicator_value(headline.previous, headline.unit),
+                    link("indicator_detail", slug, headline.indicator.code),
                 )
                 for headline in figures.headline_indicators(cooperative=coop)
             ],
