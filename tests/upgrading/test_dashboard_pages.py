@@ -144,3 +144,23 @@ def test_the_stylesheet_sets_nothing_wider_than_a_phone():
     canvas_box = re.search(r"\.chart-canvas\s*\{([^}]*)\}", phone).group(1)
     assert "width: 100%" in canvas_box
     assert "white-space: nowrap" not in phone
+
+
+@pytest.mark.parametrize(
+    "target, kept",
+    [
+        ("/c/coop-a/lots/5/", "/c/coop-a/lots/5/"),
+        ("lots/?status=received", "/c/coop-a/lots/?status=received"),
+        ("/c/coop-b/lots/5/", None),  # another co-op's page
+        ("https://evil.example.org/", None),
+        ("//evil.example.org/", None),
+        ("javascript:alert(1)", None),
+        ("/c/coop-a/../../admin/", None),
+        ("/\\evil.example.org", None),
+        ("", None),
+    ],
+)
+def test_a_reports_links_stay_inside_the_co_op(target, kept):
+    from upgrading.views.dashboard import check_url
+
+    assert check_url(target, "coop-a") == kept

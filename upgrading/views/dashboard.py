@@ -93,7 +93,8 @@ def check_url(target: str, slug: str) -> str | None:
     """A compliance check's link, kept only inside the co-op's own pages: a path under
     /c/<slug>/ or one relative to it (a report's JSON is data, never a way out)."""
     home = reverse("cooperative_home", args=[slug])
-    if not target or ":" in target.split("?")[0] or target.startswith("//") or "\\" in target:
+    path_part = target.split("?")[0]
+    if not target or ":" in path_part or ".." in path_part or target.startswith("//") or "\\" in target:
         return None
     if target.startswith("/"):
         return target if target.startswith(home) else None
