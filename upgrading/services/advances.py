@@ -5,8 +5,8 @@ An advance is created when a delivery is accepted (`coop.signals.lots_accepted`,
 and its advance commit or roll back together. The import announces up to ~100,000 lots
 at once: `advances_for_lots` reads the lots in one query, the seasons and contracts in
 two more, works out the amounts in Python (Decimal: SQLite has no exact decimal type)
-and writes all advances with one multi-row statement and their history with one
-INSERT … SELECT, whatever the number of lots.
+and writes all advances at once (COPY on PostgreSQL, one prepared INSERT run for every
+row on SQLite) and their history with one INSERT … SELECT, whatever the number of lots.
 
 The terms of a delivery (`delivery_terms`):
 - rate: the season's `advance_rate`, else the active contract's `advance_rate`;
@@ -290,7 +290,7 @@ def advances_for_lots(*, cooperative: Cooperative, lots, actor) -> int:
     Called by the `lots_accepted` receiver inside the transaction that accepted them.
     Lots without a family, not accepted, of a kind not advanced, already advanced or
     without terms (no rate, no price) get none. A constant number of queries: one read
-    of the lots, two of the terms, one multi-row INSERT, one INSERT … SELECT of history.
+    of the lots, two of the terms, one COPY (or executemany), one INSERT … SELECT of history.
     """
     now = timezone.now()
     created_at = Advance._meta.get_field("created_at").get_db_prep_value(now, connection)
@@ -302,12 +302,17 @@ def advances_for_lots(*, cooperative: Cooperative, lots, actor) -> int:
         quote(Advance._meta.get_field(name.removesuffix("_id")).column) for name in ADVANCE_COLUMNS
     )
     placeholders = ", ".join(["%s"] * len(ADVANCE_COLUMNS))
+    table = quote(Advance._meta.db_table)
     with connection.cursor() as cursor:
-        # One statement run for every row (psycopg pipelines them; SQLite prepares once):
-        # bulk_create would cut 45,000 rows into ~800 INSERTs under SQLite's 999 parameters.
-        cursor.executemany(
-            f"INSERT INTO {quote(Advance._meta.db_table)} ({columns}) VALUES ({placeholders})", rows
-        )
+        if connection.vendor == "postgresql":
+            # COPY: 45,000 advances in about a second (an INSERT per row takes ten).
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            # One statement prepared once and run for every row: bulk_create would cut
+            # 45,000 rows into ~800 INSERTs under SQLite's 999 parameters.
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
     lot_ids = [row[1] for row in rows]
     _history_of_new(cooperative, created_at, (min(lot_ids), max(lot_ids)), actor=actor)
     return len(rows)
