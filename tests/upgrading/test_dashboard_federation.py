@@ -94,3 +94,12 @@ def test_the_same_number_of_queries_for_two_co_ops_or_ten(
     with django_assert_max_num_queries(13):
         response = client.get(FEDERATION)
     assert len(response.context["rows"]) == 2 + extra
+
+
+def test_the_side_by_side_view_is_linked_for_people_of_several_co_ops(client, federation_auditor, coop_a):
+    client.force_login(federation_auditor)
+    listing = client.get("/")  # several co-ops: the list of them
+    assert listing.status_code == 200
+    assert f'href="{FEDERATION}"' in listing.content.decode()
+    page = client.get(f"/c/{coop_a.slug}/")  # and in the co-op switcher
+    assert f'href="{FEDERATION}"' in page.content.decode()
