@@ -65,7 +65,14 @@ def indicator(code) -> Indicator:
 
 
 @pytest.fixture
-def english(settings):
+def catalogue(db):
+    """The seeded indicators. Migration 0003 loads them, but a transactional test anywhere
+    in the run (they empty every table afterwards) takes them away from the tests after it."""
+    services.catalogue_install()
+
+
+@pytest.fixture
+def english(settings, catalogue):
     """Messages in English (the default is Portuguese), so they read as in the code."""
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
@@ -73,7 +80,7 @@ def english(settings):
 
 
 @pytest.fixture
-def media(settings, tmp_path):
+def media(settings, tmp_path, catalogue):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 

@@ -41,6 +41,7 @@ from upgrading.tasks import derived_periods, record_derived_indicators, request_
 
 sales = chain_pages.sales
 english = ledger_data.english
+catalogue = ledger_data.catalogue
 media = ledger_data.media
 
 pytestmark = pytest.mark.usefixtures("english")

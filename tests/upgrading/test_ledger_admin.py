@@ -8,6 +8,7 @@ from tests.upgrading import ledger_data
 from upgrading.models import Indicator, LedgerEntry
 
 english = ledger_data.english
+catalogue = ledger_data.catalogue
 ledger = ledger_data.ledger
 media = ledger_data.media
 

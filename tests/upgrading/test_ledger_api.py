@@ -14,6 +14,7 @@ from tests.upgrading.ledger_data import PDF_BYTES, append, exe, pdf, tamper, yea
 from upgrading.models import Indicator, LedgerEntry
 
 english = ledger_data.english
+catalogue = ledger_data.catalogue
 ledger = ledger_data.ledger
 media = ledger_data.media
 

@@ -17,6 +17,7 @@ from upgrading.services import ledger as services
 pytestmark = pytest.mark.usefixtures("english")
 
 english = ledger_data.english
+catalogue = ledger_data.catalogue
 media = ledger_data.media
 
 

@@ -11,6 +11,7 @@ from tests.upgrading.ledger_data import tamper
 
 ledger = ledger_data.ledger
 media = ledger_data.media
+catalogue = ledger_data.catalogue
 
 
 def run(*args):

@@ -12,6 +12,7 @@ from tests.upgrading.ledger_data import append, csv_file, exe, pdf, tamper, year
 from upgrading.models import LedgerEntry
 
 english = ledger_data.english
+catalogue = ledger_data.catalogue
 ledger = ledger_data.ledger
 media = ledger_data.media
 

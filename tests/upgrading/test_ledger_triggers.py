@@ -10,6 +10,7 @@ from upgrading.models import LedgerEntry, LedgerEvidence
 
 ledger = ledger_data.ledger
 media = ledger_data.media
+catalogue = ledger_data.catalogue
 
 
 def refused(sql, params=()):

@@ -13,6 +13,7 @@ from upgrading.selectors.ledger import Anchor, Reason, parse_anchor, verify_chai
 pytestmark = pytest.mark.usefixtures("english")
 
 english = ledger_data.english
+catalogue = ledger_data.catalogue
 ledger = ledger_data.ledger
 media = ledger_data.media
 

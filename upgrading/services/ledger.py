@@ -98,6 +98,27 @@ def indicator_update(*, actor, indicator: Indicator, **data) -> Indicator:
     return indicator
 
 
+def catalogue_install() -> list[Indicator]:
+    """Create the seeded indicators (`upgrading.catalogue`) that are missing; leave the
+    others as admins edited them. Migration 0003 does the same on a new database; this is
+    for a database emptied since (`manage.py flush`, transactional tests)."""
+    from upgrading.catalogue import CATALOGUE
+
+    existing = set(Indicator.objects.values_list("code", flat=True))
+    missing = [
+        Indicator(
+            **{
+                **row,
+                "min_value": Decimal(row["min_value"]) if row["min_value"] is not None else None,
+                "max_value": Decimal(row["max_value"]) if row["max_value"] is not None else None,
+            }
+        )
+        for row in CATALOGUE
+        if row["code"] not in existing
+    ]
+    return Indicator.objects.bulk_create(missing)
+
+
 # --- Checking an entry ----------------------------------------------------------------------
 
 
