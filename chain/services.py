@@ -171,6 +171,15 @@ def _price_terms(shipment: Shipment, actor) -> None:
         for field, required in (("fair_trade", contract.fair_trade), ("organic", contract.organic)):
             if required:
                 setattr(shipment, field, True)
+        if contract.premium_per_kg and shipment.currency != contract.currency:
+            # The premium is paid in the contract's currency and converted at the shipment's
+            # rate: a shipment in another currency would leave it without a rate.
+            raise ValidationError(
+                {
+                    "currency": _("A contract with a premium is invoiced in its currency, %(c)s.")
+                    % {"c": contract.currency}
+                }
+            )
         overridden = (shipment.price_per_kg, shipment.currency) != (contract.price_per_kg, contract.currency)
         if overridden and not (shipment.price_override_reason or "").strip():
             raise ValidationError(

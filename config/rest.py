@@ -1,6 +1,9 @@
 """API conventions shared by every app: pagination and error format."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.utils.translation import gettext
+from django.views import defaults
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -30,3 +33,10 @@ def exception_handler(exc, context):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = ValidationError(detail=detail)
     return drf_exception_handler(exc, context)
+
+
+def page_not_found(request, exception=None):
+    """404 for a URL no route matches: JSON under /api/ (clients parse it), the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": gettext("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)

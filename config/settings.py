@@ -132,6 +132,23 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "America/Fortaleza"
+# Workers report "started", so a report's page can tell queued from running.
+CELERY_TASK_TRACK_STARTED = True
+# No task runs forever: the longest (an evidence pack) has its own limits, at most these.
+CELERY_TASK_SOFT_TIME_LIMIT = 50 * 60
+CELERY_TASK_TIME_LIMIT = 55 * 60
+# Redis gives an unacknowledged task to another worker after the visibility timeout: it
+# must exceed the longest task (and the longest retry countdown), or a task still running
+# would be started twice. Two hours against a 55-minute hard limit.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+}
+# A lost broker connection cancels running tasks, which are acknowledged late and so
+# delivered again, instead of finishing them twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_RESULT_EXPIRES = 24 * 60 * 60
+# Attempts of one report (deliveries and retries) before it is marked failed.
+REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=4)
 # The beat schedule lives in one place: config/celery.py.
 
 # --- Authentication and security ----------------------------------------------
@@ -218,6 +235,8 @@ STORAGES = {
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Mutirão <noreply@localhost>")
+# Where the app is reached, for links in emails sent by background jobs (no request there).
+SITE_URL = env.str("SITE_URL", default="")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- REST API -------------------------------------------------------------------
@@ -251,6 +270,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.document_error_responses",
+    ],
     # Several models have a `kind` or a `status` with their own choices: name each enum.
     "ENUM_NAME_OVERRIDES": {
         "AssociationKindEnum": "coop.models.Association.Kind",
@@ -261,6 +284,19 @@ SPECTACULAR_SETTINGS = {
         "CurrencyEnum": "coop.units.CURRENCY_CHOICES",
         "ContractStatusEnum": "chain.models.Contract.Status",
         "ShipmentStatusEnum": "chain.models.Shipment.Status",
+        "AdvanceStatusEnum": "upgrading.models.Advance.Status",
+        "AdvanceMethodEnum": "upgrading.models.Advance.Method",
+        "AssemblyKindEnum": "upgrading.models.Assembly.Kind",
+        "PremiumCategoryEnum": "upgrading.models.PremiumAllocation.Category",
+        "SettlementStatusEnum": "upgrading.models.Settlement.Status",
+        "SettlementPoolSourceEnum": "upgrading.models.Settlement.PoolSource",
+        "SettlementLevelsEnum": "upgrading.models.Settlement.Levels",
+        "SettlementLineLevelEnum": "upgrading.models.SettlementLine.Level",
+        "IndicatorCategoryEnum": "upgrading.models.Indicator.Category",
+        "IndicatorScopeEnum": "upgrading.models.Indicator.Scope",
+        "IndicatorSourceEnum": "upgrading.models.Indicator.Source",
+        "ReportKindEnum": "upgrading.models.Report.Kind",
+        "ReportStatusEnum": "upgrading.models.Report.Status",
     },
 }
 

@@ -10,6 +10,8 @@ from coop import api as coop_api
 from upgrading import api as upgrading_api
 from upgrading.views import dashboard as upgrading_dashboard
 
+handler404 = "config.rest.page_not_found"
+
 router = DefaultRouter()
 coop_api.register(router)
 chain_api.register(router)

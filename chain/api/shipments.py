@@ -47,7 +47,7 @@ from coop.serializers import ActionSerializer
 from coop.tenancy import MANAGE, cooperatives_for, scope
 
 # Actions that only need the shipment itself: no totals, no lots prefetched.
-LOOKUP_ONLY = {"trace", "confirm", "ship", "pay", "set_allocations"}
+LOOKUP_ONLY = {"lot_trace", "confirm", "ship", "pay", "set_allocations"}
 
 # A text cell starting with one of these is a formula (or becomes one) in a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -340,8 +340,11 @@ class ShipmentViewSet(CoopScopedViewSet):
         methods=["get"],
         renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer],
         filter_backends=[],
+        url_path="trace",
+        url_name="trace",
     )
-    def trace(self, request, pk=None, **kwargs):
+    # Not `def trace`: DRF would also route HTTP TRACE requests to a method of that name.
+    def lot_trace(self, request, pk=None, **kwargs):
         shipment = self.get_object()
         answer = shipment_trace_answer(shipment)
         if request.accepted_renderer.format == CSVRenderer.format:

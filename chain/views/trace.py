@@ -56,7 +56,7 @@ def _decimal(value) -> str:
 
 class ShipmentTraceMixin(ShipmentMixin):
     @cached_property
-    def trace(self) -> dict:
+    def traced(self) -> dict:
         return selectors.shipment_trace(shipment=self.shipment)
 
     @cached_property
@@ -69,7 +69,7 @@ class ShipmentTrace(ShipmentTraceMixin, TemplateView):
     template_name = "chain/shipment_trace.html"
 
     def get_context_data(self, **kwargs):
-        trace, sold = self.trace, self.sold
+        trace, sold = self.traced, self.sold
         lots = trace["lots"]
         return super().get_context_data(
             shipment=self.shipment,
@@ -93,7 +93,7 @@ class ShipmentTraceCSV(ShipmentTraceMixin, View):
         response.write("\ufeff")  # so that Excel reads the accents as UTF-8
         writer = csv.writer(response)
         writer.writerow(CSV_COLUMNS)
-        trace = self.trace
+        trace = self.traced
         families = {family.pk: family for family in trace["families"]}  # with their associations
         for lot in trace["lots"]:
             family, point = families.get(lot.family_id), lot.association

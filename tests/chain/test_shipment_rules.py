@@ -260,3 +260,19 @@ def test_trace_reaches_families_through_batches(personas, honey):
     assert {lot.pk for lot in trace["lots"]} == {good.pk, batch.pk}
     assert [f.code for f in trace["families"]] == ["F-CERT"]
     assert [a.code for a in trace["associations"]] == ["HR-1"]
+
+
+def test_a_contract_with_a_premium_is_invoiced_in_its_currency(personas, honey):
+    # The premium is converted at the shipment's rate; another currency would leave it without one.
+    lot = honey.barrel(honey.certified)
+    with pytest.raises(ValidationError) as error:
+        _shipment(
+            personas.manager,
+            honey,
+            [(lot, "10")],
+            currency="EUR",
+            price_per_kg=Decimal("2.80"),
+            price_override_reason="Paid in euros",
+        )
+    assert "USD" in " ".join(error.value.message_dict["currency"])
+    assert not Shipment.objects.filter(cooperative=honey.coop).exists()

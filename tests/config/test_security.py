@@ -82,3 +82,11 @@ def test_lockout_is_for_that_user_only(client, personas):
     response = client.post(LOGIN, {"username": "a-manager", "password": "demo"})
     assert response.status_code == 302
     assert client.post(TOKEN, {"username": "a-manager", "password": "demo"}).status_code == 200
+
+
+def test_trace_requests_are_refused_not_routed_to_a_trace_view(client, personas, world):
+    # A view method or property named `trace` would otherwise answer HTTP TRACE (a 500).
+    client.force_login(personas.manager)
+    slug = personas.manager.memberships.get().cooperative.slug
+    for path in (f"/c/{slug}/shipments/1/trace/", "/api/v1/shipments/1/trace/"):
+        assert client.generic("TRACE", path).status_code == 405, path
