@@ -235,6 +235,8 @@ class FamilyStatement(CooperativeMixin, View):
             selectors.season_list(user=request.user, cooperative=self.cooperative), pk=kwargs["season"]
         )
         statement = selectors.family_statement(family=family, season=season)
+        for advance in statement.advances:
+            advance.rate_pct = advance.rate * 100  # "50%" reads better than "0.5" to a family
         pdf = render_pdf(
             request=request,
             template_name="upgrading/advance_statement_pdf.html",
