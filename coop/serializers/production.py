@@ -122,7 +122,9 @@ class LotSerializer(CoopModelSerializer):
     inputs = LotInputSerializer(many=True, read_only=True, help_text=_("A batch's direct inputs."))
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     # Blank for everything but nut purchases (their price is in the base currency).
-    currency = serializers.CharField(read_only=True, help_text=_("ISO 4217 code; blank unless a price was paid."))
+    currency = serializers.CharField(
+        read_only=True, help_text=_("ISO 4217 code; blank unless a price was paid.")
+    )
     accept = serializers.BooleanField(
         write_only=True,
         default=True,

@@ -51,7 +51,11 @@ def auth_headers(db, personas, coop_a):
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
 )
 def test_no_server_error_and_answers_match_the_schema(case, auth_headers):
     response = case.call(headers=auth_headers)
