@@ -316,6 +316,7 @@ def test_ledger_check_passes_on_an_intact_chain_and_fails_on_a_tampered_one(hone
     result = run(honey.coop, "ledger")
     assert result.status == compliance.FAIL
     assert result.findings[0].label.endswith("#2")
+    assert result.findings[0].url == reverse("ledger_entry", kwargs={"slug": honey.coop.slug, "sequence": 2})
 
 
 def test_ledger_head_before_any_entry_is_zero_and_the_genesis_hash(coop_a):

@@ -91,9 +91,9 @@ class CheckResult:
         return {**asdict(self), "truncated": self.count > len(self.findings)}
 
 
-def link(name: str, cooperative: Cooperative, pk: int | None = None) -> str:
+def link(name: str, cooperative: Cooperative, pk: int | None = None, **extra) -> str:
     """The page of a record (a path under the co-op), or "" when there is no such page."""
-    kwargs = {"slug": cooperative.slug} | ({"pk": pk} if pk is not None else {})
+    kwargs = {"slug": cooperative.slug, **extra} | ({"pk": pk} if pk is not None else {})
     try:
         return reverse(name, kwargs=kwargs)
     except NoReverseMatch:
@@ -653,7 +653,7 @@ def check_settlements_unapproved(cooperative: Cooperative, period: Period, as_of
             )
             % {"day": season.ends_on},
             url=(link("settlement_detail", cooperative, season.draft) if season.draft else "")
-            or link("season_detail", cooperative, season.pk),
+            or link("season_list", cooperative),
         )
         for season in seasons[:MAX_FINDINGS]
     ]
@@ -711,7 +711,8 @@ def check_ledger(cooperative: Cooperative, period: Period, as_of) -> CheckResult
             Finding(
                 label=_("Entry #%(seq)s") % {"seq": verification["first_break"]},
                 detail=verification["summary"],
-                url=link("ledger_entry_list", cooperative),
+                url=link("ledger_entry", cooperative, sequence=verification["first_break"])
+                or link("ledger_verify", cooperative),
             )
         )
     summary = _("%(summary)s %(entries)d entries; head %(head)s.") % {

@@ -28,7 +28,7 @@ class Bar:
     text: str
     y: int
     width: int
-    css: str = ""
+    fill: str = "#37689a"
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Chart:
     plot_width: int = CHART_WIDTH - LABEL_WIDTH - 80
 
 
-def bar_chart(title: str, items: list[tuple[str, Decimal, str]], *, css=None) -> Chart | None:
+def bar_chart(title: str, items: list[tuple[str, Decimal, str]], *, fills=None) -> Chart | None:
     """Horizontal bars scaled to the largest value: (label, value, text shown beside it)."""
     if not items:
         return None
@@ -53,7 +53,7 @@ def bar_chart(title: str, items: list[tuple[str, Decimal, str]], *, css=None) ->
             text=text,
             y=index * (BAR_HEIGHT + BAR_GAP),
             width=int(value / top * plot) if top > 0 else 0,
-            css=(css or {}).get(label, ""),
+            **({"fill": fills[label]} if fills and label in fills else {}),
         )
         for index, (label, value, text) in enumerate(items)
     ]

@@ -309,6 +309,9 @@ def _common(report: Report, today):
     return cooperative, period, checks, key, head
 
 
+STATUS_FILLS = {"pass": "#2e7d32", "warning": "#ef9a00", "fail": "#c62828"}
+
+
 def _charts(key: dict, checks) -> list:
     currency = key["currency"]
     statuses = {"pass": _("pass"), "warning": _("warning"), "fail": _("fail")}
@@ -317,7 +320,7 @@ def _charts(key: dict, checks) -> list:
         pdf.bar_chart(
             _("Checks"),
             [(label, n, str(n)) for label, n, _status in counts],
-            css={label: f"status-{status}" for label, _n, status in counts},
+            fills={label: STATUS_FILLS[status] for label, _n, status in counts},
         ),
         pdf.bar_chart(
             _("Deliveries per month (kg)"),

@@ -35,6 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--queue", action="store_true", help="Leave the work to the Celery workers.")
 
     def handle(self, *args, **options):
+        self.verbosity = options["verbosity"]
         cooperative = Cooperative.objects.filter(slug=options["coop"]).first()
         if cooperative is None:
             raise CommandError(f"No co-operative with the slug {options['coop']!r}.")
