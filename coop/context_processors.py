@@ -15,6 +15,13 @@ SECTION_LIST_URLS = {
     "contracts": "contract_list",
     "shipments": "shipment_list",
     "market": "market_position",
+    # upgrading's sections (coop only names them, it imports nothing from there)
+    "advances": "advance_list",
+    "assemblies": "assembly_list",
+    "premium": "premium_fund",
+    "settlements": "settlement_list",
+    "indicators": "indicator_list",
+    "reports": "report_list",
 }
 
 

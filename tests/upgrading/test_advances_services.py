@@ -177,12 +177,6 @@ def _import(actor, coop, rows):
     return [query["sql"] for query in captured.captured_queries if "upgrading_" in query["sql"]]
 
 
-@pytest.mark.xfail(
-    connection.vendor == "sqlite",
-    strict=True,
-    reason="coop.imports.lots announces an empty queryset on SQLite: bulk_create gives each lot its own "
-    "recorded_at (auto_now_add), so the filter recorded_at=now finds none of them",
-)
 def test_import_advances_every_barrel_in_a_constant_number_of_queries(coop_a, personas, data):
     def barrels(count, start):
         return [
