@@ -75,6 +75,8 @@ FIELDS = (
     "evidence",
 )
 
+_NAMES = tuple(name.encode("ascii") for name in FIELDS)  # in the order `serialise` lists the values
+
 
 def canonical_value(value: Decimal) -> str:
     """`Decimal("12.5")` -> "12.5000": fixed point, exactly 4 places, no exponent."""
@@ -119,32 +121,32 @@ def serialise(
     evidence_sha256: list[str] | tuple[str, ...] = (),
 ) -> bytes:
     """The bytes an entry's hash is taken over (see the module's docstring)."""
-    values = {
-        "version": VERSION,
-        "cooperative": _text(cooperative_id),
-        "sequence": _text(sequence),
-        "previous_hash": previous_hash,
-        "indicator": indicator_code,
-        "scope": scope,
-        "association": _text(association_id),
-        "family": _text(family_id),
-        "period_from": period_from.isoformat(),
-        "period_to": period_to.isoformat(),
-        "value": canonical_value(value),
-        "unit": unit,
-        "source": source,
-        "parameters": canonical_parameters(parameters),
-        "note": note or "",
-        "recorded_by": _text(recorded_by_id),
-        "recorded_at": canonical_time(recorded_at),
-        "supersedes": _text(supersedes_sequence),
-        "evidence": ",".join(sorted(evidence_sha256)),
-    }
-    out = bytearray()
-    for name in FIELDS:
-        data = values[name].encode("utf-8")
-        out += f"{name}={len(data)}:".encode("ascii") + data + b"\n"
-    return bytes(out)
+    values = (
+        VERSION,
+        _text(cooperative_id),
+        _text(sequence),
+        previous_hash,
+        indicator_code,
+        scope,
+        _text(association_id),
+        _text(family_id),
+        period_from.isoformat(),
+        period_to.isoformat(),
+        canonical_value(value),
+        unit,
+        source,
+        canonical_parameters(parameters),
+        note or "",
+        _text(recorded_by_id),
+        canonical_time(recorded_at),
+        _text(supersedes_sequence),
+        ",".join(sorted(evidence_sha256)),
+    )
+    parts = []
+    for name, text in zip(_NAMES, values, strict=True):
+        data = text.encode("utf-8")
+        parts.append(b"%s=%d:%s\n" % (name, len(data), data))
+    return b"".join(parts)
 
 
 def entry_hash(**fields) -> str:
