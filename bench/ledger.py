@@ -157,7 +157,7 @@ def build_chain(admin, slug: str, count: int, rebuild: bool) -> Cooperative:
     if have == count and not rebuild:
         print(f"{slug}: reusing {count:,} entries")
         return coop
-    if have:  # a new co-op: the old chain stays where it is (it can never be deleted)
+    if have:  # --rebuild: a new co-op (the old chain stays where it is: it can never be deleted)
         coop = cooperative(f"{slug}-{int(time.time())}", admin)
     indicator = Indicator.objects.get(code="safety_incidents")
     started = time.perf_counter()
@@ -224,8 +224,8 @@ def main():
     admin = admin_user()
     if args.appends:
         bench_appends(admin, args.appends)
-    small = build_chain(admin, "bench-ledger-100k", SMALL, args.rebuild)
-    large = build_chain(admin, "bench-ledger-1m", args.entries, args.rebuild)
+    small = build_chain(admin, f"bench-ledger-{SMALL}", SMALL, args.rebuild)
+    large = build_chain(admin, f"bench-ledger-{args.entries}", args.entries, args.rebuild)
     bench_verify(small, SMALL)
     bench_verify(large, args.entries)
     small_peak = peak_memory(small, SMALL)

@@ -92,6 +92,8 @@ def test_the_overview_shows_current_against_previous(client, personas, coop_a, l
     html = response.content.decode()
     assert "52%" in html and "+3\u00a0p.p." in html
     assert rows["fair_trade_sales_share"].current is None
+    categories = [category for category, _group in response.context["groups"]]
+    assert categories[0] == "Measurable standards: income" and categories[-1] == "Environmental"
 
 
 def test_a_lower_is_better_indicator_going_up_is_worse(client, personas, coop_a, media):

@@ -52,6 +52,9 @@ class IndicatorList(LedgerMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         rows = selectors.indicator_overview(cooperative=self.cooperative)
+        # Measurable standards first, then enabling rights, economic, environmental.
+        order = list(Indicator.Category.values)
+        rows.sort(key=lambda row: (order.index(row.indicator.category), row.indicator.code))
         groups: dict[str, list] = {}
         for row in rows:
             groups.setdefault(row.indicator.get_category_display(), []).append(row)
