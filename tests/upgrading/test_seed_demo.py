@@ -602,3 +602,68 @@ def test_verbosity_zero_prints_nothing(demo):
     out = StringIO()
     call_command("seed_demo", "--force", verbosity=0, stdout=out)
     assert out.getvalue() == ""
+
+
+# --- Money, assemblies and the ledger (upgrading.demo, upgrading.demo_ledger) -----------------
+
+
+def test_honey_barrels_are_advanced_half_the_reference_value_and_paid_but_a_few(demo):
+    from upgrading.models import Advance
+
+    honey = demo["honey"]
+    advances = Advance.objects.filter(cooperative=honey)
+    accepted = Lot.objects.filter(cooperative=honey, kind="barrel").exclude(
+        status__in=["rejected", "received"]
+    )
+    assert advances.count() == accepted.count() > 40_000
+    assert not advances.filter(lot__status="rejected").exists()
+    sample = advances.select_related("lot").first()
+    assert sample.amount == quantize_money(Decimal("0.5") * sample.reference_price_per_kg * sample.lot.net_kg)
+    overdue = advances.filter(status="due", due_on__lt=datetime.date.today() - datetime.timedelta(days=30))
+    assert 1 <= overdue.count() <= 10  # something for the compliance report to flag
+    assert not Advance.objects.filter(cooperative=demo["babassu"]).exists()  # nuts are paid at the cantina
+
+
+def test_assemblies_authorise_the_premium_plan_and_women_attend(demo):
+    from upgrading.models import Assembly, PremiumAllocation, PremiumFund
+
+    for slug in ("babassu", "honey"):
+        cooperative = demo[slug]
+        assemblies = Assembly.objects.filter(cooperative=cooperative)
+        assert assemblies.count() >= 3
+        assert all(a.women_present <= a.members_present <= a.members_eligible for a in assemblies)
+        fund = PremiumFund.objects.get(cooperative=cooperative)
+        assert Decimal("0") <= fund.spent <= fund.allocated <= fund.received
+        allocations = PremiumAllocation.objects.filter(cooperative=cooperative).select_related("decision")
+        assert allocations.exists() and all(a.decision.approved for a in allocations)
+    babassu_women = Assembly.objects.filter(cooperative=demo["babassu"]).first()
+    assert babassu_women.women_present / babassu_women.members_present > Decimal("0.8")
+
+
+def test_each_cooperative_has_a_settled_past_season_and_an_open_current_one(demo):
+    from upgrading.models import Settlement, SettlementLine
+
+    honey = Settlement.objects.filter(cooperative=demo["honey"])
+    past = honey.get(status="paid")
+    assert (past.levels, past.pool) == (2, Decimal("3562000.00"))  # US$685,000 at R$5.20
+    lines = SettlementLine.objects.filter(settlement=past)
+    associations = lines.filter(level="association")
+    assert associations.count() == 32
+    assert sum(line.gross_share for line in associations) == past.pool
+    assert sum(line.gross_share for line in lines.filter(level="family")) == past.pool
+    assert past.decision is not None and past.approved_by is not None
+    assert honey.filter(status="draft", pool_source="computed").exists()
+
+    babassu = Settlement.objects.filter(cooperative=demo["babassu"])
+    assert babassu.filter(status="paid", levels=1).exists() and babassu.filter(status="draft").exists()
+
+
+def test_the_ledger_tells_years_of_history_and_is_intact(demo):
+    from upgrading.models import LedgerEntry
+    from upgrading.selectors.ledger import verify_chain
+
+    for slug in ("babassu", "honey"):
+        entries = LedgerEntry.objects.filter(cooperative=demo[slug])
+        assert entries.values("period_from__year").distinct().count() >= 4
+        assert entries.filter(source="manual").exists() and entries.filter(source="derived").exists()
+        assert verify_chain(cooperative=demo[slug]).intact
