@@ -200,6 +200,41 @@ def test_a_correction_form_starts_from_the_settlement_it_corrects(client, person
     assert Settlement.objects.get(reference="SET-2025-C").corrects == draft
 
 
+def test_a_corrections_page_shows_the_nets_before_and_the_corrected_links_to_it(
+    client, personas, honey, draft
+):
+    settlement_approve(actor=honey.manager, settlement=draft)
+    correction = settlement_open(
+        actor=honey.manager,
+        season=honey.season,
+        reference="SET-2025-C",
+        levels=2,
+        pool="2000.02",
+        corrects=draft,
+    )
+    settlement_approve(actor=honey.manager, settlement=correction)
+    client.force_login(personas.manager)
+    response = client.get(url("settlement_detail", honey.coop, correction.pk), {"level": "family"})
+    html = response.content.decode()
+    assert "Net before the correction" in html
+    f1 = next(line for line in response.context["lines"] if line.family.code == "F-01")
+    # F-01's gross share went from 500.01 to 1,000.01 (the leftover cents fall differently).
+    assert (f1.net, f1.corrected_net) == (Decimal("850.01"), Decimal("350.01"))
+    corrected = client.get(url("settlement_detail", honey.coop, draft.pk)).content.decode()
+    assert url("settlement_detail", honey.coop, correction.pk) in corrected
+    # The corrected settlement no longer stands: its correction is what gets corrected now.
+    assert f"?corrects={draft.pk}" not in corrected
+    assert (
+        f"?corrects={correction.pk}"
+        in client.get(url("settlement_detail", honey.coop, correction.pk)).content.decode()
+    )
+    text = b"".join(
+        client.get(url("settlement_lines_csv", honey.coop, correction.pk)).streaming_content
+    ).decode()
+    rows = {row["family_code"]: row for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+    assert (rows["F-01"]["net"], rows["F-01"]["net_before_correction"]) == ("850.01", "350.01")
+
+
 def test_changing_a_draft_recomputes_it(client, personas, honey, draft):
     client.force_login(personas.manager)
     page = url("settlement_edit", honey.coop, draft.pk)

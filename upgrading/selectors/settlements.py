@@ -9,7 +9,7 @@ same product. The pages' and API's reads (lists, lines, totals) are scoped and b
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum
 
 from chain.models import Allocation, Shipment
 from coop.models import Family, Lot
@@ -182,7 +182,13 @@ def settlement_lines(
         before = SettlementLine.objects.filter(
             settlement=settlement.corrects_id, level=level, **{subject: OuterRef(subject)}
         )
-        qs = qs.annotate(corrected_net=Subquery(before.values("net")[:1]))
+        net = SettlementLine._meta.get_field("net")
+        qs = qs.annotate(
+            corrected_net=Subquery(
+                before.values("net")[:1],
+                output_field=DecimalField(max_digits=net.max_digits, decimal_places=net.decimal_places),
+            )
+        )
     return qs.order_by("association__code", "family__code", "pk")
 
 

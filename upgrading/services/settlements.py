@@ -433,6 +433,8 @@ def settlement_open(
     cooperative = season.cooperative
     require(actor, cooperative, MANAGE)
     _same_coop(cooperative, decision=decision, corrects=corrects)
+    if corrects is not None:
+        corrects = Settlement.objects.get(pk=corrects.pk)  # its status now, not when it was read
     settlement = Settlement(
         cooperative=cooperative,
         season=season,

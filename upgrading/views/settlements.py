@@ -28,6 +28,7 @@ from coop import selectors as coop_selectors
 from coop.forms import add_service_errors
 from coop.models import Family
 from coop.tenancy import MANAGE
+from coop.units import quantize_money
 from coop.views.base import PAGE_SIZE, CooperativeMixin, CoopListView
 from upgrading.forms.settlements import (
     CostFormSet,
@@ -66,6 +67,11 @@ CSV_COLUMNS = [
 def _decimal(value) -> str:
     # Numbers as a machine reads them: a dot, no grouping; a negative net keeps its sign.
     return "" if value is None else format(Decimal(value), "f")
+
+
+def _cents(value):
+    # A subquery's value comes back from SQLite through a float, unrounded: back to cents.
+    return None if value is None else quantize_money(value)
 
 
 class SettlementMixin(CooperativeMixin):
@@ -236,6 +242,9 @@ class SettlementDetail(SettlementMixin, TemplateView):
         can_manage = self.request.role in MANAGE
         status = settlement.status
         kwargs.setdefault("paid_form", MarkPaidForm(initial={"paid_on": timezone.localdate()}))
+        corrections = list(
+            settlement.corrections.order_by("created_at", "pk").only("pk", "reference", "status")
+        )
         return super().get_context_data(
             settlement=settlement,
             cost_items=list(settlement.cost_items.all()),
@@ -260,7 +269,11 @@ class SettlementDetail(SettlementMixin, TemplateView):
             can_change=can_manage and status == Settlement.Status.DRAFT,
             can_approve=can_manage and status == Settlement.Status.DRAFT,
             can_mark_paid=can_manage and status == Settlement.Status.APPROVED,
-            can_correct=can_manage and status in selectors.STANDING,
+            corrections=corrections,
+            # Only the settlement that stands is corrected: a corrected one's correction is.
+            can_correct=can_manage
+            and status in selectors.STANDING
+            and not any(c.status in selectors.STANDING for c in corrections),
             history=coop_selectors.object_history(obj=settlement, limit=HISTORY_ROWS),
             **kwargs,
         )
@@ -357,7 +370,7 @@ class SettlementLinesCSV(SettlementMixin, View):
                             _decimal(line.carried_in),
                             _decimal(line.net),
                             settlement.currency,
-                            _decimal(getattr(line, "corrected_net", None)),
+                            _decimal(_cents(getattr(line, "corrected_net", None))),
                         ]
                     )
 
