@@ -97,8 +97,14 @@ class LevelTotalsSerializer(serializers.Serializer):
     advances = total_money_field()
     carried_in = total_money_field()
     net = total_money_field()
-    payable = total_money_field(help_text=_("The positive nets: what is paid out."))
-    carried_out = total_money_field(help_text=_("The negative nets, carried into the next settlement."))
+    payable = total_money_field(
+        help_text=_(
+            "The positive nets: what is paid out (at the family level; an association's net sums theirs)."
+        )
+    )
+    carried_out = total_money_field(
+        help_text=_("The negative nets, carried into the next settlement (at the family level).")
+    )
 
 
 class SettlementDetailSerializer(SettlementSerializer):
