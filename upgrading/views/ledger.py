@@ -262,7 +262,7 @@ class LedgerVerify(LedgerMixin, TemplateView):
 
 urlpatterns = [
     path("indicators/", IndicatorList.as_view(), name="indicator_list"),
-    path("indicators/<slug:code>/", IndicatorDetail.as_view(), name="indicator_detail"),
+    path("indicators/<str:code>/", IndicatorDetail.as_view(), name="indicator_detail"),
     path("ledger/", LedgerList.as_view(), name="ledger_list"),
     path("ledger/new/", LedgerEntryCreate.as_view(), name="ledger_create"),
     path("ledger/verify/", LedgerVerify.as_view(), name="ledger_verify"),
