@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from chain.selectors import uncertified_sources
 from coop.models import Inspection
-from tests.factories import CertificationFactory, FamilyFactory, InspectionFactory
+from tests.factories import CertificationFactory, FamilyFactory, InspectionFactory, LotFactory
 from tests.upgrading import ledger_data, reports_data
 from tests.upgrading.reports_data import TODAY
 from upgrading.models import PremiumAllocation, PremiumReceipt, PremiumSpending, Report, Season, Settlement
@@ -79,6 +79,32 @@ def test_clean_claims_pass(coop_a, personas, media):
     site = reports_data.build(coop_a, personas.manager, violation=False)
     assert run(site.coop, "certification_claims").status == compliance.PASS
     assert run(site.coop, "mass_balance").status == compliance.PASS
+
+
+def test_mass_balances_in_one_pass_agree_with_the_chain_selector(honey, honey_b):
+    """Every product and scheme, a derived product with a yield included."""
+    from chain.selectors import mass_balance
+    from coop.models import Lot, LotInput
+    from tests.factories import ProductFactory
+    from upgrading.reports import queries
+
+    wax = ProductFactory(
+        cooperative=honey.coop,
+        code="WAX",
+        name="Cera",
+        made_from=honey.honey,
+        expected_yield=Decimal("0.0150"),
+    )
+    block = LotFactory(
+        cooperative=honey.coop, product=wax, family=None, code="WAX-1", kind=Lot.Kind.BATCH, net_kg="0.600"
+    )
+    LotInput.objects.create(cooperative=honey.coop, output=block, source=honey.wet, kg=Decimal("20"))
+    honey.barrel(code="B-A-REJ", status="rejected", kg="7.000")
+    balances = queries.mass_balances(honey.coop)
+    assert len(balances) == 4
+    for (product_id, scheme), balance in balances.items():
+        assert balance == mass_balance(product=balance.product, scheme=scheme), (balance.product, scheme)
+        assert balance.product.pk == product_id
 
 
 def test_mass_balance_fails_when_more_certified_kg_were_sold_than_produced(honey):

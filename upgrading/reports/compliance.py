@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chain.models import Allocation, Contract, Shipment
-from chain.selectors import contract_fulfilment, mass_balance
-from coop.models import Certification, Cooperative, Family, Inspection, Lot, Product, Scheme
+from chain.selectors import contract_fulfilment
+from coop.models import Certification, Cooperative, Family, Inspection, Lot, Scheme
 from coop.units import CENT, quantize_money
 from upgrading.models import (
     Advance,
@@ -209,7 +209,8 @@ def check_certification_claims(cooperative: Cooperative, period: Period, as_of) 
 
 
 def check_mass_balance(cooperative: Cooperative, period: Period, as_of) -> CheckResult:
-    """Certified kg sold ≤ certified kg produced, per product and claim (all time)."""
+    """Certified kg sold ≤ certified kg produced, per product and claim (all time), as
+    `chain.selectors.mass_balance` counts them (see `queries.mass_balances`)."""
     claimed = (
         Shipment.objects.filter(cooperative=cooperative)
         .exclude(status=Shipment.Status.DRAFT)
@@ -224,15 +225,15 @@ def check_mass_balance(cooperative: Cooperative, period: Period, as_of) -> Check
             pairs.add((product_id, Scheme.FAIR_TRADE.value))
         if organic:
             pairs.add((product_id, Scheme.ORGANIC.value))
-    products = Product.objects.in_bulk({product_id for product_id, _scheme in pairs})
+    balances = queries.mass_balances(cooperative)
     findings, checked = [], 0
-    for product_id, scheme in sorted(pairs, key=lambda pair: (products[pair[0]].code, pair[1])):
-        balance = mass_balance(product=products[product_id], scheme=scheme)
+    for product_id, scheme in sorted(pairs, key=lambda pair: (balances[pair].product.code, pair[1])):
+        balance = balances[(product_id, scheme)]
         checked += 1
         if balance.available_kg < 0:
             findings.append(
                 Finding(
-                    label=f"{products[product_id].name} · {Scheme(scheme).label}",
+                    label=f"{balance.product.name} · {Scheme(scheme).label}",
                     detail=_("%(sold)s sold as certified, %(produced)s certified produced.")
                     % {
                         "sold": _kg(balance.certified_sold_kg),

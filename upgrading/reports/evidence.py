@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from chain.models import Allocation, Contract, Shipment
-from chain.selectors import contract_fulfilment, mass_balance
-from coop.models import Certification, Cooperative, Family, Inspection, Lot, LotInput, Member, Product, Scheme
+from chain.selectors import contract_fulfilment
+from coop.models import Certification, Cooperative, Family, Inspection, Lot, LotInput, Member, Scheme
 from upgrading.models import (
     Advance,
     LedgerEntry,
@@ -490,11 +490,11 @@ MASS_BALANCE_HEADERS = ["product", "scheme", "certified_produced_kg", "certified
 
 def mass_balance_rows(cooperative: Cooperative, scheme: str):
     schemes = [scheme] if scheme else Scheme.values
-    for product in Product.objects.filter(cooperative=cooperative).order_by("code"):
-        for each in schemes:
-            balance = mass_balance(product=product, scheme=each)
+    balances = queries.mass_balances(cooperative)
+    for (_product_id, each), balance in sorted(balances.items(), key=lambda item: item[1].product.code):
+        if each in schemes:
             yield [
-                product.code,
+                balance.product.code,
                 each,
                 balance.certified_produced_kg,
                 balance.certified_sold_kg,

@@ -10,8 +10,14 @@ when its family held an active certification of that scheme on its collection da
 and a test keeps the two in agreement.
 """
 
+from decimal import Decimal
+
+from django.db import connection
+
 from chain.models import Allocation, Shipment
-from coop.models import Association, Certification, Family, Lot, LotInput
+from chain.selectors import MassBalance
+from coop.models import Association, Certification, Family, Lot, LotInput, Product
+from coop.units import quantize_kg
 
 _ALLOCATION = Allocation._meta.db_table
 _SHIPMENT = Shipment._meta.db_table
@@ -106,3 +112,71 @@ WHERE NOT EXISTS (SELECT 1 FROM {_INPUT} AS i WHERE i.output_id = leaf.id)
 ORDER BY s.reference, leaf.code
 """
     )
+
+
+# --- Mass balance ------------------------------------------------------------------------------
+
+
+def _kg(value) -> Decimal:
+    if value is None:
+        return Decimal("0.000")
+    number = value if isinstance(value, Decimal) else Decimal(repr(value))  # SQLite: a float
+    return quantize_kg(number)
+
+
+def _recipe(product: Product, products: dict[int, Product]) -> tuple[Product, Decimal]:
+    """As `chain.selectors` walks it: the raw product at the root of `product`'s recipe and
+    the kg of `product` per kg of it (the expected yields multiplied)."""
+    factor, current, seen = Decimal("1"), product, set()
+    while current.made_from_id and current.pk not in seen and current.made_from_id in products:
+        seen.add(current.pk)
+        factor *= current.expected_yield or Decimal("1")
+        current = products[current.made_from_id]
+    return current, factor
+
+
+def mass_balances(cooperative) -> dict[tuple[int, str], MassBalance]:
+    """`chain.selectors.mass_balance` for every product and scheme of the co-op in two
+    grouped queries: certified deliveries of each raw product (families certified on the
+    collection date, rejected lots left out), converted by the recipe's yields, against
+    the kg of confirmed shipments sold under each claim. One pass over the lots instead of
+    one query per product and scheme (about 10 s each at 1,000,000 lots); a test keeps the
+    two in agreement."""
+    products = {product.pk: product for product in Product.objects.filter(cooperative=cooperative)}
+    produced, sold = {}, {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT lot.product_id,
+                       SUM(CASE WHEN {certified_sql("organic", "lot")} THEN lot.net_kg ELSE 0 END),
+                       SUM(CASE WHEN {certified_sql("fair_trade", "lot")} THEN lot.net_kg ELSE 0 END)
+                FROM {_LOT} AS lot
+                WHERE lot.cooperative_id = %s AND lot.status <> 'rejected'
+                  AND NOT EXISTS (SELECT 1 FROM {_INPUT} AS i WHERE i.output_id = lot.id)
+                GROUP BY lot.product_id""",
+            [cooperative.pk],
+        )
+        for product_id, organic, fair_trade in cursor.fetchall():
+            produced[product_id] = {"organic": _kg(organic), "fair_trade": _kg(fair_trade)}
+        cursor.execute(
+            f"""SELECT s.product_id,
+                       SUM(CASE WHEN s.organic THEN a.kg ELSE 0 END),
+                       SUM(CASE WHEN s.fair_trade THEN a.kg ELSE 0 END)
+                FROM {_ALLOCATION} AS a JOIN {_SHIPMENT} AS s ON s.id = a.shipment_id
+                WHERE s.cooperative_id = %s AND s.status <> 'draft'
+                GROUP BY s.product_id""",
+            [cooperative.pk],
+        )
+        for product_id, organic, fair_trade in cursor.fetchall():
+            sold[product_id] = {"organic": _kg(organic), "fair_trade": _kg(fair_trade)}
+    balances = {}
+    for product in products.values():
+        raw, factor = _recipe(product, products)
+        for scheme in ("organic", "fair_trade"):
+            made = produced.get(raw.pk, {}).get(scheme, Decimal("0"))
+            balances[(product.pk, scheme)] = MassBalance(
+                product,
+                scheme,
+                (made * factor).quantize(Decimal("0.001")),
+                sold.get(product.pk, {}).get(scheme, Decimal("0.000")),
+            )
+    return balances
