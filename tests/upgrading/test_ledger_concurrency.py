@@ -84,7 +84,7 @@ def test_two_corrections_of_one_entry_one_wins(coop_a, personas, media):
         lambda: append(personas.manager, coop_a, value="42", supersedes=wrong),
     )
     errors = [o for o in outcomes if isinstance(o, ValidationError)]
-    assert len(errors) == 1 and "already corrected" in str(errors[0].message_dict["supersedes"])
+    assert len(errors) == 1 and "#2" in str(errors[0].message_dict["supersedes"])  # corrected by #2
     assert LedgerEntry.objects.filter(supersedes=wrong).count() == 1
     assert verify_chain(cooperative=coop_a).intact
 

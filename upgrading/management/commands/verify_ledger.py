@@ -13,7 +13,7 @@ contain it (a deleted tail or a rewritten chain is found only this way).
 Exit status: 0 when every chain checked is intact, 1 when one is not. Reads only.
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from coop.models import Cooperative
 from upgrading.selectors.ledger import CHUNK_SIZE, parse_anchor, verify_chain
@@ -31,6 +31,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE, help="Rows read per fetch.")
 
+    @no_translations  # a terminal's and a log's language: the messages as written
     def handle(self, *args, coop=None, head=None, chunk_size=CHUNK_SIZE, **options):
         anchor = None
         if head:
