@@ -22,6 +22,7 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from chain import services as chain_services
 from chain.models import Buyer
@@ -47,8 +48,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"  # git-ignored; CI keeps it as an artifact
 DOCS_SHOTS = ROOT / "docs" / "screenshots"  # the few the README shows (committed)
 DOCS_MAX_BYTES = 150_000
+DOCS_WIDTH = 960
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()  # the co-op's day, as the pages date deliveries
 DELIVERED = TODAY - datetime.timedelta(days=30)
 # The current honey season holds today; the previous one is over and ready to settle.
 SEASON_STARTS, SEASON_ENDS = TODAY - datetime.timedelta(days=120), TODAY + datetime.timedelta(days=60)
@@ -175,10 +177,14 @@ def log_in(page, username: str, password: str = "demo") -> None:
     page.wait_for_load_state("networkidle")
 
 
-def save_screenshot(page, name: str, *, docs: bool = False) -> Path:
-    """The whole page into screenshots/<name>.png. With `docs` and MUTIRAO_DOCS_SCREENSHOTS
-    set, also what the window shows into docs/screenshots/<name>.png, reduced to a
-    256-colour palette so the README's pictures stay small."""
+def save_screenshot(page, name: str, *, docs: bool = False, down_to=None) -> Path:
+    """The whole page into screenshots/<name>.png.
+
+    With `docs` and MUTIRAO_DOCS_SCREENSHOTS set, also a picture for the README into
+    docs/screenshots/<name>.png: the window, or the page from its top down to the element
+    `down_to`, at most DOCS_WIDTH pixels wide and reduced to a 256-colour palette, so the
+    committed files stay small.
+    """
     SHOTS.mkdir(exist_ok=True)
     name = re.sub(r"[^\w.-]+", "-", name).strip("-")
     path = SHOTS / f"{name}.png"
@@ -186,9 +192,20 @@ def save_screenshot(page, name: str, *, docs: bool = False) -> Path:
     if docs and os.environ.get("MUTIRAO_DOCS_SCREENSHOTS"):
         from PIL import Image
 
-        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
-        image = Image.open(io.BytesIO(page.screenshot(full_page=False))).convert("RGB")
+        if down_to is not None:
+            box = down_to.bounding_box()
+            scrolled = page.evaluate("window.scrollY")
+            bottom = box["y"] + scrolled + box["height"] + 16
+            width = page.viewport_size["width"]
+            picture = page.screenshot(full_page=True, clip={"x": 0, "y": 0, "width": width, "height": bottom})
+        else:
+            picture = page.screenshot(full_page=False)
+        image = Image.open(io.BytesIO(picture)).convert("RGB")
+        if image.width > DOCS_WIDTH:
+            height = round(image.height * DOCS_WIDTH / image.width)
+            image = image.resize((DOCS_WIDTH, height), Image.Resampling.LANCZOS)
         image = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
         target = DOCS_SHOTS / f"{name}.png"
         image.save(target, optimize=True)
         assert target.stat().st_size < DOCS_MAX_BYTES, f"{target} is too big for the README"

@@ -68,7 +68,7 @@ def test_honey_staff_records_a_barrel_sees_the_advance_and_prints_the_label(hone
     page.select_option("#id_association", str(honey.room.pk))
     page.fill("#id_net_kg", "19.5")
     page.fill("#id_moisture_pct", "18.4")
-    save_screenshot(page, "barrel-form-phone", docs=True)
+    save_screenshot(page, "barrel-form-phone", docs=True, down_to=page.locator("form.record .actions"))
     page.click("button.primary")
     page.wait_for_load_state("networkidle")
 
@@ -175,7 +175,7 @@ def test_honey_manager_sells_under_the_contract_and_sees_its_fulfilment_move(hon
     assert _fulfilment(page) == "1200"
     contract = page.locator("article.contract-pace", has_text="FT-2026")
     expect(contract.locator(".bar-figures strong").first).to_have_text("1.200 kg")
-    save_screenshot(page, "manager-dashboard", docs=True)
+    save_screenshot(page, "manager-dashboard", docs=True, down_to=contract)
     assert page.problems == []
 
 
@@ -226,7 +226,7 @@ def test_honey_manager_previews_and_approves_a_settlement_and_prints_a_statement
     expect(silva).to_contain_text("R$ 1.500,00")  # advances paid, and the net
     expect(page.locator("#lines tbody tr")).to_have_count(3)
     expect(page.locator("#lines tfoot")).to_contain_text("R$ 6.000,00")
-    save_screenshot(page, "settlement-preview", docs=True)
+    save_screenshot(page, "settlement-preview", docs=True, down_to=page.locator("#lines table"))
 
     page.click("form[action$='/approve/'] button")
     page.wait_for_load_state("networkidle")
