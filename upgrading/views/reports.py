@@ -167,12 +167,14 @@ class ReportFindingsXLSX(ReportMixin, View):
         if report.status != Report.Status.DONE:
             raise Http404(_("This report has no results yet."))
         rows = [[_("Check"), _("Result"), _("Record"), _("Details"), _("Link")]]
+        results = {"pass": _("pass"), "warning": _("warning"), "fail": _("fail")}
         base = request.build_absolute_uri("/").rstrip("/")
         for check in checks_for_display(report):
-            rows.append([str(check["title"]), check["status"], "", check["summary"], ""])
+            result = results.get(check["status"], check["status"])
+            rows.append([str(check["title"]), result, "", check["summary"], ""])
             for finding in check["findings"]:
                 link = base + finding["url"] if finding["url"] else ""
-                rows.append([str(check["title"]), check["status"], finding["label"], finding["detail"], link])
+                rows.append([str(check["title"]), result, finding["label"], finding["detail"], link])
         buffer = io.BytesIO()
         csvsafe.write_xlsx(buffer, title=report.period, rows=rows)
         response = HttpResponse(
