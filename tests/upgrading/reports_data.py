@@ -43,8 +43,12 @@ FORMULA_NAME = '=HYPERLINK("http://evil.example/x","click")'
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    """Report files in a folder of their own, removed after the test."""
+def media(settings, tmp_path, db):
+    """Report files in a folder of their own, removed after the test; and the seeded
+    indicators, which a transactional test earlier in the run may have emptied."""
+    from upgrading.services.ledger import catalogue_install
+
+    catalogue_install()
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 

@@ -212,7 +212,7 @@ def test_lot_wetter_than_the_contract_allows_in_an_unshipped_shipment_fails(hone
     assert f"{honey.shipment.reference} ← B-A-DAMP" in [f.label for f in result.findings]
 
 
-def test_contract_year_closed_short_fails_and_running_year_behind_pace_warns(honey):
+def test_contract_year_closed_short_fails_and_running_year_behind_pace_warns(honey, english):
     closed = run(honey.coop, "contract_pace", period="2025")
     assert closed.status == compliance.FAIL
     assert closed.findings[0].label.startswith(honey.contract.reference)

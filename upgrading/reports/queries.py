@@ -10,6 +10,8 @@ when its family held an active certification of that scheme on its collection da
 and a test keeps the two in agreement.
 """
 
+import contextlib
+import contextvars
 from decimal import Decimal
 
 from django.db import connection
@@ -135,7 +137,30 @@ def _recipe(product: Product, products: dict[int, Product]) -> tuple[Product, De
     return current, factor
 
 
+# Within one report run the check and the pack's CSV read the same snapshot: compute once.
+_shared_balances: contextvars.ContextVar[dict | None] = contextvars.ContextVar("mass_balances", default=None)
+
+
+@contextlib.contextmanager
+def shared_mass_balances():
+    """While inside, `mass_balances` of a co-op is computed once and reused."""
+    token = _shared_balances.set({})
+    try:
+        yield
+    finally:
+        _shared_balances.reset(token)
+
+
 def mass_balances(cooperative) -> dict[tuple[int, str], MassBalance]:
+    shared = _shared_balances.get()
+    if shared is None:
+        return _mass_balances(cooperative)
+    if cooperative.pk not in shared:
+        shared[cooperative.pk] = _mass_balances(cooperative)
+    return shared[cooperative.pk]
+
+
+def _mass_balances(cooperative) -> dict[tuple[int, str], MassBalance]:
     """`chain.selectors.mass_balance` for every product and scheme of the co-op in two
     grouped queries: certified deliveries of each raw product (families certified on the
     collection date, rejected lots left out), converted by the recipe's yields, against

@@ -39,7 +39,7 @@ from coop.models import Cooperative, Membership, Role, Scheme
 from coop.tenancy import ADMINISTER, MANAGE, require
 from upgrading.models import Report
 from upgrading.models.reports import report_path
-from upgrading.reports import app_version, compliance, evidence, figures, pdf
+from upgrading.reports import app_version, compliance, evidence, figures, pdf, queries
 from upgrading.reports.periods import Period, parse_period
 
 logger = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ def report_run(*, report_id: int, today: datetime.date | None = None) -> Report:
         return Report.objects.get(pk=report_id)
     today = today or timezone.localdate()
     with translation.override(settings.LANGUAGE_CODE), tempfile.TemporaryFile() as handle:
-        with _snapshot():
+        with _snapshot(), queries.shared_mass_balances():
             name, summary = GENERATORS[report.kind](report, handle, generated_at=now, today=today)
         return _finish(report_id, handle, name=name, summary=summary)
 

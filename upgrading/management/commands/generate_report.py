@@ -55,7 +55,7 @@ class Command(BaseCommand):
                 "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in error.message_dict.items())
             ) from error
         verb = "Requested" if created else "Found"
-        self.stdout.write(f"{verb} {report} (id {report.pk}), {report.get_status_display().lower()}.")
+        self.stdout.write(f"{verb} {report} (id {report.pk}), status {report.status}.")
         if options["queue"]:
             return
         if report.status != Report.Status.DONE:
