@@ -397,6 +397,7 @@ def test_dashboards_and_recording_pages_fit_a_360px_phone(honey, babassu, open_p
             response = page.goto(path)
             assert response.status == 200, (user.username, path)
             page.wait_for_load_state("networkidle")  # the charts drawn
+            save_screenshot(page, f"phone-{user.username}-{path}")
             width = scroll_width(page)
             if width > PHONE["width"]:
                 too_wide[f"{user.username} {path}"] = width
