@@ -15,6 +15,7 @@ import io
 import os
 import re
 import shutil
+import warnings
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -132,12 +133,16 @@ def open_page(browser, live_server, request):
         return page
 
     yield open_page
-    if pages:
-        try:
+    from playwright.sync_api import Error
+
+    try:
+        if pages:
             save_screenshot(pages[-1], request.node.name)
-        finally:
-            for context in contexts:
-                context.close()
+    except Error as error:  # a crashed page: the test's own failure says more
+        warnings.warn(f"no screenshot of {request.node.name}: {error}", stacklevel=1)
+    finally:
+        for context in contexts:
+            context.close()
 
 
 def _is_problem(message) -> bool:
