@@ -2,9 +2,10 @@
 a babassu co-op doing their work in Portuguese, each journey ending with what the page
 shows. The last page of each is kept in screenshots/ (see conftest.py).
 
-Pages of the upgrading app are not translated yet when these are written, so their
-buttons are found by what they do (the form's action, the link's address), not by their
-words; pages already in Portuguese are driven by their words, as a person reads them.
+The newest pages (advances, settlements, ledger, reports, dashboards) are driven by what
+their controls do (a form's action, a link's address) rather than by their words, which
+the translators may still change; the older pages by their Portuguese words, as a person
+reads them.
 """
 
 import hashlib
