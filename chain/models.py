@@ -130,7 +130,9 @@ class ContractMinimum(models.Model):
     """The guaranteed minimum kg per contract year, from `effective_from` until the next one."""
 
     cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="+")
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="minimums")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="minimums", verbose_name=_("contract")
+    )
     effective_from = models.DateField(_("effective from"))
     minimum_kg = models.DecimalField(
         _("minimum kg per year"), max_digits=WEIGHT_DIGITS, decimal_places=WEIGHT_PLACES
@@ -197,13 +199,23 @@ class Shipment(models.Model):
         _("why the price differs from the contract"), max_length=300, blank=True
     )
     price_overridden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("price overridden by"),
     )
     fair_trade = models.BooleanField(_("sold as fair trade"), default=False)
     organic = models.BooleanField(_("sold as organic"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("confirmed by"),
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
@@ -232,7 +244,9 @@ class Allocation(models.Model):
     """`kg` of `lot` sold in `shipment`. Counted against the lot when the shipment is confirmed."""
 
     cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="+")
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="allocations")
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="allocations", verbose_name=_("shipment")
+    )
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("lot"))
     kg = models.DecimalField(_("kg"), max_digits=WEIGHT_DIGITS, decimal_places=WEIGHT_PLACES)
     history = HistoricalRecords()

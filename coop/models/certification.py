@@ -104,7 +104,12 @@ class Inspection(models.Model):
     follow_up_on = models.DateField(_("follow-up date"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("recorded by"),
     )
     history = HistoricalRecords()
 

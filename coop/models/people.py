@@ -73,7 +73,9 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(models.Model):
     """A user's role in one co-operative. An expired membership grants nothing."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
     cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     ends_on = models.DateField(

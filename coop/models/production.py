@@ -166,7 +166,12 @@ class Lot(models.Model):
     yield_warning = models.CharField(_("yield warning"), max_length=300, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     history = HistoricalRecords()
@@ -220,8 +225,12 @@ class LotInput(models.Model):
     """Lineage: `kg` of `source` went into the batch `output`."""
 
     cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="+")
-    output = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="inputs")
-    source = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="uses")
+    output = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="inputs", verbose_name=_("output lot")
+    )
+    source = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="uses", verbose_name=_("input lot")
+    )
     kg = weight_field(_("kg"))
     history = HistoricalRecords()
 

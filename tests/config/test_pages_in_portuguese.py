@@ -503,3 +503,20 @@ def test_the_findings_spreadsheet_gives_each_result_in_portuguese(client, person
     sheet = load_workbook(io.BytesIO(response.content)).active
     results = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert results and results <= {"passou", "alerta", "falhou"}
+
+
+def test_every_field_a_change_history_names_is_translated():
+    """The change history on the detail pages labels each changed field with its verbose
+    name: a field left without one shows in English ("Confirmed by", "Paid by")."""
+    from django.apps import apps
+    from django.utils.functional import Promise
+
+    untranslated = [
+        f"{model.__name__}.{field.name}"
+        for app in ("coop", "chain", "upgrading")
+        for model in apps.get_app_config(app).get_models()
+        if hasattr(model, "history") and not model.__name__.startswith("Historical")
+        for field in model._meta.concrete_fields
+        if field.name not in ("id", "cooperative") and not isinstance(field.verbose_name, Promise)
+    ]
+    assert untranslated == []

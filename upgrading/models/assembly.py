@@ -24,7 +24,7 @@ class Assembly(models.Model):
     women_present = models.PositiveIntegerField(_("of them women"))
     quorum_reached = models.BooleanField(_("quorum reached"))
     minutes = models.FileField(_("minutes"), upload_to="assemblies/%Y/", blank=True)
-    minutes_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    minutes_sha256 = models.CharField(_("SHA-256 of the minutes"), max_length=64, blank=True, editable=False)
     history = HistoricalRecords()
 
     objects = CoopScopedQuerySet.as_manager()
@@ -60,7 +60,7 @@ class Decision(models.Model):
     votes_against = models.PositiveIntegerField(_("votes against"), default=0)
     votes_abstaining = models.PositiveIntegerField(_("abstentions"), default=0)
     minutes = models.FileField(_("minutes"), upload_to="decisions/%Y/", blank=True)
-    minutes_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    minutes_sha256 = models.CharField(_("SHA-256 of the minutes"), max_length=64, blank=True, editable=False)
     history = HistoricalRecords()
 
     objects = CoopScopedQuerySet.as_manager()

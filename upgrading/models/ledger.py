@@ -114,7 +114,12 @@ class LedgerEntry(models.Model):
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"))
     supersedes = models.OneToOneField(

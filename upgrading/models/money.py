@@ -133,7 +133,12 @@ class Advance(models.Model):
     method = models.CharField(_("payment method"), max_length=15, choices=Method.choices, blank=True)
     payment_reference = models.CharField(_("payment reference"), max_length=120, blank=True)
     paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("paid by"),
     )
     cancelled_reason = models.CharField(_("why cancelled"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

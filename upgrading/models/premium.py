@@ -116,7 +116,9 @@ class PremiumAllocation(models.Model):
     amount = money_field(_("amount"))
     spent = money_field(_("spent"), default=ZERO)
     notes = models.TextField(_("notes"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     history = HistoricalRecords()
 
     objects = CoopScopedQuerySet.as_manager()
@@ -155,8 +157,12 @@ class PremiumSpending(models.Model):
     amount = money_field(_("amount"))
     description = models.CharField(_("description"), max_length=300)
     evidence = models.FileField(_("evidence"), upload_to=spending_evidence_path, blank=True)
-    evidence_sha256 = models.CharField(max_length=64, blank=True, editable=False)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    evidence_sha256 = models.CharField(
+        _("SHA-256 of the evidence"), max_length=64, blank=True, editable=False
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     history = HistoricalRecords()
 

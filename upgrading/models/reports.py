@@ -45,7 +45,12 @@ class Report(models.Model):
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     ledger_head = models.CharField(_("ledger head"), max_length=90, blank=True, help_text=_("SEQ:HASH"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("requested by"),
     )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
