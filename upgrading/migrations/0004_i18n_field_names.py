@@ -6,101 +6,195 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('upgrading', '0003_indicator_catalogue'),
+        ("upgrading", "0003_indicator_catalogue"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='advance',
-            name='paid_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='paid by'),
+            model_name="advance",
+            name="paid_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="paid by",
+            ),
         ),
         migrations.AlterField(
-            model_name='assembly',
-            name='minutes_sha256',
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='SHA-256 of the minutes'),
+            model_name="assembly",
+            name="minutes_sha256",
+            field=models.CharField(
+                blank=True, editable=False, max_length=64, verbose_name="SHA-256 of the minutes"
+            ),
         ),
         migrations.AlterField(
-            model_name='decision',
-            name='minutes_sha256',
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='SHA-256 of the minutes'),
+            model_name="decision",
+            name="minutes_sha256",
+            field=models.CharField(
+                blank=True, editable=False, max_length=64, verbose_name="SHA-256 of the minutes"
+            ),
         ),
         migrations.AlterField(
-            model_name='historicaladvance',
-            name='paid_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='paid by'),
+            model_name="historicaladvance",
+            name="paid_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="paid by",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalassembly',
-            name='minutes_sha256',
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='SHA-256 of the minutes'),
+            model_name="historicalassembly",
+            name="minutes_sha256",
+            field=models.CharField(
+                blank=True, editable=False, max_length=64, verbose_name="SHA-256 of the minutes"
+            ),
         ),
         migrations.AlterField(
-            model_name='historicaldecision',
-            name='minutes_sha256',
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='SHA-256 of the minutes'),
+            model_name="historicaldecision",
+            name="minutes_sha256",
+            field=models.CharField(
+                blank=True, editable=False, max_length=64, verbose_name="SHA-256 of the minutes"
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalpremiumallocation',
-            name='created_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+            model_name="historicalpremiumallocation",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="created by",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalpremiumspending',
-            name='evidence_sha256',
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='SHA-256 of the evidence'),
+            model_name="historicalpremiumspending",
+            name="evidence_sha256",
+            field=models.CharField(
+                blank=True, editable=False, max_length=64, verbose_name="SHA-256 of the evidence"
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalpremiumspending',
-            name='recorded_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by'),
+            model_name="historicalpremiumspending",
+            name="recorded_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="recorded by",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalsettlement',
-            name='approved_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by'),
+            model_name="historicalsettlement",
+            name="approved_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="approved by",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalsettlement',
-            name='created_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+            model_name="historicalsettlement",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="created by",
+            ),
         ),
         migrations.AlterField(
-            model_name='ledgerentry',
-            name='recorded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by'),
+            model_name="ledgerentry",
+            name="recorded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="recorded by",
+            ),
         ),
         migrations.AlterField(
-            model_name='premiumallocation',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+            model_name="premiumallocation",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="created by",
+            ),
         ),
         migrations.AlterField(
-            model_name='premiumspending',
-            name='evidence_sha256',
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='SHA-256 of the evidence'),
+            model_name="premiumspending",
+            name="evidence_sha256",
+            field=models.CharField(
+                blank=True, editable=False, max_length=64, verbose_name="SHA-256 of the evidence"
+            ),
         ),
         migrations.AlterField(
-            model_name='premiumspending',
-            name='recorded_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by'),
+            model_name="premiumspending",
+            name="recorded_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="recorded by",
+            ),
         ),
         migrations.AlterField(
-            model_name='report',
-            name='requested_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by'),
+            model_name="report",
+            name="requested_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="requested by",
+            ),
         ),
         migrations.AlterField(
-            model_name='settlement',
-            name='approved_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by'),
+            model_name="settlement",
+            name="approved_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="approved by",
+            ),
         ),
         migrations.AlterField(
-            model_name='settlement',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+            model_name="settlement",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="created by",
+            ),
         ),
     ]
