@@ -123,6 +123,10 @@ def test_download_streams_the_file_with_its_digest(api, personas, honey):
     assert hashlib.sha256(data).hexdigest() == pack.sha256
     assert response["Repr-Digest"] == f"sha-256=:{base64.b64encode(hashlib.sha256(data).digest()).decode()}:"
     assert response["Content-Type"] == "application/zip"
+    asked = api.get(f"{LIST}{pack.pk}/download/", HTTP_ACCEPT="application/zip")
+    assert asked.status_code == 200 and asked["Content-Type"] == "application/zip"
+    missing = api.get(f"{LIST}999999/download/", HTTP_ACCEPT="application/zip")
+    assert missing.status_code == 404 and b"detail" in missing.content
 
 
 def test_download_of_a_queued_report_is_404_and_of_a_pack_with_ids_is_for_admins(api, personas, honey):

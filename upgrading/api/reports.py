@@ -7,9 +7,11 @@ answer. Managers ask for any report, auditors for evidence packs, staff for none
 only administrators may include national IDs, and only they download such a pack.
 """
 
+import json
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import renderers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 
@@ -21,6 +23,24 @@ from upgrading.reports import service
 from upgrading.selectors import reports as selectors
 from upgrading.serializers.reports import ReportRequestSerializer, ReportSerializer
 from upgrading.views.reports import may_download, report_file_response
+
+
+class _FileRenderer(renderers.BaseRenderer):
+    """Lets a client ask for the file's own type (`Accept: application/zip`): the file
+    itself bypasses renderers; an error answer is still JSON text."""
+
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data).encode() if isinstance(data, dict | list) else data
+
+
+class ZipRenderer(_FileRenderer):
+    media_type, format = "application/zip", "zip"
+
+
+class PDFRenderer(_FileRenderer):
+    media_type, format = "application/pdf", "pdf"
 
 
 @extend_schema_view(
@@ -58,9 +78,17 @@ class ReportViewSet(CoopScopedCreateViewSet):
 
     @extend_schema(
         summary="Download the report's file (PDF or ZIP evidence pack)",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description="The file's SHA-256 comes in the `Repr-Digest` header (RFC 9530).",
+        responses={
+            (200, "application/zip"): OpenApiTypes.BINARY,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+        },
     )
-    @action(detail=True, methods=["get"])
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[renderers.JSONRenderer, ZipRenderer, PDFRenderer],
+    )
     def download(self, request, pk=None):
         report = self.get_object()
         if report.status != Report.Status.DONE or not report.file:
