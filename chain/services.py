@@ -302,8 +302,22 @@ def shipment_allocate(*, actor, shipment: Shipment, allocations) -> list[Allocat
     )
 
 
-def _lot_errors(shipment: Shipment, locked_lots: dict[int, Lot], wanted: dict[int, Decimal]) -> list[str]:
-    """Quantity, product and quality of each allocated lot."""
+class ShipmentRefused(ValidationError):
+    """A refused confirmation: the messages under `allocations`, and `by_lot` (lot id →
+    its messages) so a page can show each reason next to its lot."""
+
+    def __init__(self, errors: list[tuple[int | None, str]]):
+        super().__init__({"allocations": [message for _pk, message in errors]})
+        self.by_lot: dict[int, list[str]] = {}
+        for pk, message in errors:
+            if pk is not None:
+                self.by_lot.setdefault(pk, []).append(message)
+
+
+def _lot_errors(
+    shipment: Shipment, locked_lots: dict[int, Lot], wanted: dict[int, Decimal]
+) -> list[tuple[int, str]]:
+    """Quantity, product and quality of each allocated lot, as (lot id, message)."""
     errors = []
     contract = shipment.contract
     moisture = (
@@ -315,30 +329,40 @@ def _lot_errors(shipment: Shipment, locked_lots: dict[int, Lot], wanted: dict[in
         lot = locked_lots[pk]
         values = {"code": lot.code}
         if lot.product_id != shipment.product_id:
-            errors.append(
-                _("Lot %(code)s is %(product)s, not the product sold.") % {**values, "product": lot.product}
-            )
+            message = _("Lot %(code)s is %(product)s, not the product sold.") % {
+                **values,
+                "product": lot.product,
+            }
+            errors.append((pk, message))
         elif lot.status not in (Lot.Status.ACCEPTED, Lot.Status.ALLOCATED):
-            errors.append(
-                _("Lot %(code)s is %(status)s and cannot be sold.")
-                % {**values, "status": lot.get_status_display().lower()}
-            )
+            message = _("Lot %(code)s is %(status)s and cannot be sold.") % {
+                **values,
+                "status": lot.get_status_display().lower(),
+            }
+            errors.append((pk, message))
         elif kg > lot.remaining_kg:
-            errors.append(
-                _("Lot %(code)s has %(left)s kg left; %(kg)s kg allocated.")
-                % {**values, "left": lot.remaining_kg, "kg": kg}
-            )
+            message = _("Lot %(code)s has %(left)s kg left; %(kg)s kg allocated.") % {
+                **values,
+                "left": lot.remaining_kg,
+                "kg": kg,
+            }
+            errors.append((pk, message))
         wettest = moisture.get(pk)
         if wettest is not None and wettest > contract.max_moisture_pct:
-            errors.append(
-                _("Lot %(code)s has %(m)s%% moisture; the contract allows %(max)s%%.")
-                % {**values, "m": wettest, "max": contract.max_moisture_pct}
-            )
+            message = _("Lot %(code)s has %(m)s%% moisture; the contract allows %(max)s%%.") % {
+                **values,
+                "m": wettest,
+                "max": contract.max_moisture_pct,
+            }
+            errors.append((pk, message))
     return errors
 
 
-def _claim_errors(shipment: Shipment, locked_lots: dict[int, Lot], wanted: dict[int, Decimal]) -> list[str]:
-    """Physical traceability to certified families, then mass balance, for each claim."""
+def _claim_errors(
+    shipment: Shipment, locked_lots: dict[int, Lot], wanted: dict[int, Decimal]
+) -> list[tuple[int | None, str]]:
+    """Physical traceability to certified families, then mass balance, for each claim, as
+    (lot id, message); a mass-balance refusal concerns the whole shipment (no lot)."""
     errors = []
     product = shipment.product
     for field, scheme in CLAIMS:
@@ -347,29 +371,30 @@ def _claim_errors(shipment: Shipment, locked_lots: dict[int, Lot], wanted: dict[
         label = Scheme(scheme).label
         if not product.mass_balance_allowed:
             for pk, leaves in uncertified_sources(lot_ids=list(wanted), scheme=scheme).items():
-                errors.append(
-                    _(
-                        "Lot %(code)s cannot be sold as %(claim)s: it contains %(leaves)s, from families not "
-                        "certified on the delivery date."
-                    )
-                    % {"code": locked_lots[pk].code, "claim": label, "leaves": ", ".join(leaves[:5])}
-                )
+                message = _(
+                    "Lot %(code)s cannot be sold as %(claim)s: it contains %(leaves)s, from families not "
+                    "certified on the delivery date."
+                ) % {"code": locked_lots[pk].code, "claim": label, "leaves": ", ".join(leaves[:5])}
+                errors.append((pk, message))
         balance = mass_balance(product=product, scheme=scheme, exclude_shipment=shipment)
         selling = sum(wanted.values(), Decimal("0"))
         if selling > balance.available_kg:
             errors.append(
-                _(
-                    "Mass balance for %(claim)s %(product)s: %(kg)s kg sold here, but only "
-                    "%(left)s certified kg remain (%(produced)s produced, %(sold)s already sold)."
+                (
+                    None,
+                    _(
+                        "Mass balance for %(claim)s %(product)s: %(kg)s kg sold here, but only "
+                        "%(left)s certified kg remain (%(produced)s produced, %(sold)s already sold)."
+                    )
+                    % {
+                        "claim": label,
+                        "product": product,
+                        "kg": selling,
+                        "left": balance.available_kg,
+                        "produced": balance.certified_produced_kg,
+                        "sold": balance.certified_sold_kg,
+                    },
                 )
-                % {
-                    "claim": label,
-                    "product": product,
-                    "kg": selling,
-                    "left": balance.available_kg,
-                    "produced": balance.certified_produced_kg,
-                    "sold": balance.certified_sold_kg,
-                }
             )
     return errors
 
@@ -385,7 +410,7 @@ def shipment_confirm(*, actor, shipment: Shipment) -> Shipment:
     locked_lots = lots_for_update(wanted)
     errors = _lot_errors(shipment, locked_lots, wanted) or _claim_errors(shipment, locked_lots, wanted)
     if errors:
-        raise ValidationError({"allocations": errors})
+        raise ShipmentRefused(errors)
     for pk, kg in wanted.items():
         lot = locked_lots[pk]
         lot.allocated_kg += kg

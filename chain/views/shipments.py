@@ -303,7 +303,12 @@ class ShipmentStep(ShipmentDetail):
         return redirect(self.detail_url("shipment_detail", self.shipment.pk))
 
     def refused(self, error: ValidationError):
-        return self.render_to_response(self.get_context_data(step_errors=error.messages), status=400)
+        context = self.get_context_data(step_errors=error.messages)
+        # A refused confirmation also says which lot each reason is about: show it there.
+        by_lot = getattr(error, "by_lot", {})
+        for allocation in context.get("allocations", ()):
+            allocation.refusals = by_lot.get(allocation.lot_id, [])
+        return self.render_to_response(context, status=400)
 
 
 class ShipmentConfirm(ShipmentStep):

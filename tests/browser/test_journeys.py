@@ -200,7 +200,12 @@ def test_a_confirmation_refused_for_an_uncertified_family_names_the_lot_and_why(
     expect(reasons.first).to_contain_text("famílias não certificadas")
     expect(page.locator(".alert")).not_to_contain_text("BR-0201")
     expect(page.locator(".badge.status-draft").first).to_be_visible()  # nothing was confirmed
-    expect(page.locator("table.rows tbody tr", has_text="BR-0299")).to_be_visible()
+    expect(page.locator("table.rows tbody tr", has_text="BR-0299").first).to_be_visible()
+    # ...and the reason again right under the lot's own row.
+    beside = page.locator("tr.refused + tr.refusal")
+    expect(beside).to_have_count(1)
+    expect(beside).to_contain_text("BR-0299")
+    expect(beside).to_contain_text("famílias não certificadas")
     assert page.problems == []
 
 

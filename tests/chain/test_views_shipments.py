@@ -2,6 +2,7 @@
 refusal that names the lot), shipping and payment, bad input, and bounded queries."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -264,6 +265,10 @@ def test_a_refused_confirmation_names_the_lot_and_the_rule(client, personas, sal
     html = response.content.decode()
     assert "Lot BR-BAD cannot be sold as Fair trade" in html
     assert "from families not certified on the delivery date" in html
+    # ...and next to the lot in the shipment's table: BR-BAD's row, not BR-GOOD's.
+    reasons = re.findall(r'<tr class="refusal" id="refusal-(\d+)">(.*?)</tr>', html, re.DOTALL)
+    assert [int(pk) for pk, _text in reasons] == [bad.pk]
+    assert "BR-BAD" in reasons[0][1] and "BR-GOOD" not in reasons[0][1]
     shipment.refresh_from_db()
     bad.refresh_from_db()
     good.refresh_from_db()
