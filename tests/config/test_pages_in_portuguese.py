@@ -523,3 +523,55 @@ def test_every_field_a_change_history_names_is_translated():
         if field.name not in ("id", "cooperative") and not isinstance(field.verbose_name, Promise)
     ]
     assert untranslated == []
+
+
+# Values no form accepts: each form answers with its errors (its own, its service's).
+JUNK = {
+    "amount": "abc",
+    "period": "20x5",
+    "held_on": "ontem",
+    "members_present": "-1",
+    "value": "muito",
+    "pool": "-5",
+    "reference": "!!",
+    "code": "",
+    "name": "",
+    "net_kg": "0",
+    "moisture_pct": "150",
+    "price_per_kg": "x",
+    "starts_on": "2026-02-30",
+    "ends_on": "2025-01-01",
+}
+
+
+def form_routes() -> list[str]:
+    """The url names of the routes showing a form (GET) and taking it back (POST)."""
+    names = []
+    for route, pattern in _routes():
+        view_class = getattr(pattern.callback, "view_class", None)
+        if route.startswith(PREFIX) and view_class is not None and answers_get(pattern):
+            if "post" in view_class.http_method_names and hasattr(view_class, "post"):
+                names.append(pattern.name)
+    return names
+
+
+def test_forms_refuse_bad_input_in_portuguese(client, personas, honey):
+    client.force_login(personas.manager)
+    arguments = route_arguments(honey, client)
+    parameters = coop_routes()
+    failures, english = {}, {}
+    names = form_routes()
+    assert len(names) > 20
+    for name in names:
+        kwargs = {"slug": honey.coop.slug, **(arguments.get(name, {}) if parameters[name] else {})}
+        address = reverse(name, kwargs=kwargs)
+        response = client.post(address, JUNK, HTTP_ACCEPT_LANGUAGE="pt-br", follow=True)
+        # The form again with its errors; some pages say so with 400 (Bad Request).
+        if response.status_code not in (200, 400):
+            failures[address] = response.status_code
+            continue
+        found = english_in(read(response) or "")
+        if found:
+            english[address] = found
+    assert failures == {}, "\n".join(f"{a}: {s}" for a, s in failures.items())
+    assert english == {}, "\n".join(f"{a}: {found}" for a, found in english.items())
