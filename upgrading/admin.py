@@ -7,7 +7,7 @@ from django.contrib import admin
 
 from chain.admin import ParentScopedInline
 from coop.admin import CoopScopedAdmin, ReadOnlyAdmin, ServiceRulesForm
-from coop.tenancy import ADMINISTER, MANAGE, cooperatives_for
+from coop.tenancy import ADMINISTER, MANAGE, READ
 from upgrading.models import (
     Advance,
     Assembly,
@@ -197,13 +197,21 @@ class IndicatorAdmin(admin.ModelAdmin):
         user = request.user
         if not (user.is_active and user.is_staff):
             return False
-        return user.is_superuser or cooperatives_for(user, roles=ADMINISTER).exists()
+        return user.is_superuser or bool(CoopScopedAdmin._cooperative_ids(request, ADMINISTER))
+
+    def _member(self, request) -> bool:
+        # Readable by anyone with an active membership (the catalogue holds no co-op's data);
+        # an expired membership or none sees no admin at all, as in the other apps.
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        return user.is_superuser or bool(CoopScopedAdmin._cooperative_ids(request, READ))
 
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
+        return self._member(request)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
+        return self._member(request)
 
     def has_add_permission(self, request):
         return self._administers(request)
