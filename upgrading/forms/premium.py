@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from coop.forms import DateInput
@@ -33,7 +34,7 @@ def _amount_field(label, help_text=""):
 class DecisionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, decision):
         return _("%(day)s, decision %(number)s: %(text)s") % {
-            "day": decision.assembly.held_on.isoformat(),
+            "day": date_format(decision.assembly.held_on, "SHORT_DATE_FORMAT"),
             "number": decision.number,
             "text": decision.text[:80],
         }

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -44,7 +45,7 @@ class Assembly(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.held_on}"
+        return f"{self.get_kind_display()} {date_format(self.held_on, 'SHORT_DATE_FORMAT')}"
 
 
 class Decision(models.Model):
@@ -74,7 +75,7 @@ class Decision(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.assembly.held_on} #{self.number}: {self.text[:60]}"
+        return f"{date_format(self.assembly.held_on, 'SHORT_DATE_FORMAT')} #{self.number}: {self.text[:60]}"
 
     @property
     def approved(self) -> bool:
