@@ -11,7 +11,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -34,6 +36,17 @@ def _schema():
 
 
 schema = _schema()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    # The app is called through WSGI, not Django's test client: Django would close the
+    # database connection at the end of each request, and with it the test's transaction.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

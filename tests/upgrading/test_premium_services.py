@@ -135,22 +135,22 @@ def test_crediting_twice_writes_nothing_new(premium):
     assert _fund(premium.coop)[0] == first.amount
 
 
-def test_a_premium_in_a_currency_without_a_rate_refuses_the_payment(premium):
-    # The price was overridden into euros: the shipment's rate is EUR→BRL, the premium is in USD.
-    sale = premium.shipment(
-        ("10",),
-        status="shipped",
-        currency="EUR",
-        price_per_kg=Decimal("2.8"),
-        price_override_reason="Paid in euros this time",
-        rate="6.000000",
-    )
+def test_a_premium_contract_cannot_be_invoiced_in_another_currency(premium, english):
+    # The premium is converted at the shipment's rate: a sale under the USD contract invoiced
+    # in euros would leave the premium without one, so chain refuses it from the start.
     message = _refused(
-        lambda: chain.shipment_mark_paid(actor=premium.manager, shipment=sale, paid_on=PAID), "currency"
+        lambda: premium.shipment(
+            ("10",),
+            status="shipped",
+            currency="EUR",
+            price_per_kg=Decimal("2.8"),
+            price_override_reason="Paid in euros this time",
+            rate="6.000000",
+        ),
+        "currency",
     )
-    assert "USD" in message and "EUR" in message
-    sale.refresh_from_db()
-    assert sale.status == Shipment.Status.SHIPPED  # the payment rolled back with the receipt
+    assert "USD" in message
+    assert not Shipment.objects.exists()
     assert PremiumReceipt.objects.count() == 0 and PremiumFund.objects.count() == 0
 
 
@@ -181,7 +181,7 @@ def test_allocation_within_the_balance_on_an_approved_decision(premium):
     ("votes", "words"),
     [((50, 50), "not approved"), ((10, 40), "not approved")],
 )
-def test_no_allocation_on_a_decision_that_was_not_approved(premium, votes, words):
+def test_no_allocation_on_a_decision_that_was_not_approved(premium, votes, words, english):
     premium.shipment(("1000",))
     rejected = decision(premium.coop, votes_for=votes[0], votes_against=votes[1])
     before = _state(premium.coop)
@@ -189,7 +189,7 @@ def test_no_allocation_on_a_decision_that_was_not_approved(premium, votes, words
     assert _state(premium.coop) == before
 
 
-def test_no_allocation_on_a_decision_of_an_assembly_without_quorum(premium):
+def test_no_allocation_on_a_decision_of_an_assembly_without_quorum(premium, english):
     premium.shipment(("1000",))
     inquorate = decision(premium.coop, meeting=premium_data.assembly(premium.coop, quorum=False))
     before = _state(premium.coop)
@@ -197,7 +197,7 @@ def test_no_allocation_on_a_decision_of_an_assembly_without_quorum(premium):
     assert _state(premium.coop) == before
 
 
-def test_no_allocation_on_another_cooperatives_decision(premium, premium_b):
+def test_no_allocation_on_another_cooperatives_decision(premium, premium_b, english):
     premium.shipment(("1000",))
     theirs = decision(premium_b.coop)
     before = _state(premium.coop)
