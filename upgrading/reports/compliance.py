@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -105,7 +106,24 @@ def _worst(*statuses: str) -> str:
 
 
 def _kg(value) -> str:
-    return f"{value:f} kg"
+    return f"{_number(value)} kg"
+
+
+def _number(value) -> str:
+    # In the language the report is written in (pt-BR: 1.804,932), grouped.
+    return formats.number_format(value, use_l10n=True, force_grouping=True)
+
+
+def _fmt(params: dict) -> dict:
+    """Message parameters as the reader writes them: dates and numbers localised."""
+    shown = {}
+    for name, value in params.items():
+        if isinstance(value, datetime.date):
+            value = formats.date_format(value, "SHORT_DATE_FORMAT")
+        elif isinstance(value, Decimal):
+            value = _number(value)
+        shown[name] = value
+    return shown
 
 
 # --- Contracts --------------------------------------------------------------------------------
@@ -141,16 +159,18 @@ def check_contract_pace(cooperative: Cooperative, period: Period, as_of: datetim
                 Finding(
                     label=f"{contract.reference} · {contract.buyer.name}",
                     detail=detail
-                    % {
-                        "start": year.starts_on.isoformat(),
-                        "end": year.ends_on.isoformat(),
-                        "delivered": _kg(year.delivered_kg),
-                        "minimum": _kg(year.minimum_kg),
-                        "expected": _kg(year.expected_kg),
-                        "projected": _kg(year.projected_kg),
-                        "short": _kg(max(year.shortfall_kg, Decimal("0"))),
-                        "as_of": as_of.isoformat(),
-                    },
+                    % _fmt(
+                        {
+                            "start": year.starts_on,
+                            "end": year.ends_on,
+                            "delivered": _kg(year.delivered_kg),
+                            "minimum": _kg(year.minimum_kg),
+                            "expected": _kg(year.expected_kg),
+                            "projected": _kg(year.projected_kg),
+                            "short": _kg(max(year.shortfall_kg, Decimal("0"))),
+                            "as_of": as_of,
+                        }
+                    ),
                     url=link("contract_detail", cooperative, contract.pk),
                 )
             )
@@ -158,7 +178,7 @@ def check_contract_pace(cooperative: Cooperative, period: Period, as_of: datetim
     summary = (
         _("Every active contract is on pace for its minimum.")
         if not findings
-        else _("%(count)d contract year(s) behind or short of the minimum.") % {"count": len(findings)}
+        else _("%(count)d contract year(s) behind or short of the minimum.") % _fmt({"count": len(findings)})
     )
     return CheckResult("contract_pace", status, summary, len(findings), findings[:MAX_FINDINGS])
 
@@ -193,16 +213,22 @@ def check_certification_claims(cooperative: Cooperative, period: Period, as_of) 
             Finding(
                 label=f"{reference} ← {lot_code}",
                 detail=_("Family %(family)s was not certified %(schemes)s on %(day)s.")
-                % {
-                    "family": family_code or _("(no family)"),
-                    "schemes": " + ".join(schemes),
-                    "day": collected_on if isinstance(collected_on, str) else collected_on.isoformat(),
-                },
+                % _fmt(
+                    {
+                        "family": family_code or _("(no family)"),
+                        "schemes": " + ".join(schemes),
+                        "day": datetime.date.fromisoformat(collected_on)
+                        if isinstance(collected_on, str)
+                        else collected_on,
+                    }
+                ),
                 url=link("lot_detail", cooperative, lot_id),
             )
         )
     if total:
-        summary = _("%(count)d delivery(ies) in certified shipments were not certified.") % {"count": total}
+        summary = _("%(count)d delivery(ies) in certified shipments were not certified.") % _fmt(
+            {"count": total}
+        )
     else:
         summary = _("Every delivery behind the period's certified shipments was certified.")
     return CheckResult("certification_claims", FAIL if total else PASS, summary, total, findings)
@@ -235,14 +261,17 @@ def check_mass_balance(cooperative: Cooperative, period: Period, as_of) -> Check
                 Finding(
                     label=f"{balance.product.name} · {Scheme(scheme).label}",
                     detail=_("%(sold)s sold as certified, %(produced)s certified produced.")
-                    % {
-                        "sold": _kg(balance.certified_sold_kg),
-                        "produced": _kg(balance.certified_produced_kg),
-                    },
+                    % _fmt(
+                        {
+                            "sold": _kg(balance.certified_sold_kg),
+                            "produced": _kg(balance.certified_produced_kg),
+                        }
+                    ),
                 )
             )
     summary = (
-        _("%(count)d product/claim pair(s) sold more certified kg than produced.") % {"count": len(findings)}
+        _("%(count)d product/claim pair(s) sold more certified kg than produced.")
+        % _fmt({"count": len(findings)})
         if findings
         else _("Mass balance holds for %(count)d product/claim pair(s).") % {"count": checked}
     )
@@ -291,7 +320,7 @@ def check_certification_expiry(cooperative: Cooperative, period: Period, as_of) 
         Finding(
             label=f"{cert.family.code} · {cert.family.household_name}",
             detail=_("%(scheme)s certificate %(reference)s ends on %(day)s.")
-            % {"scheme": cert.get_scheme_display(), "reference": cert.reference, "day": cert.valid_to},
+            % _fmt({"scheme": cert.get_scheme_display(), "reference": cert.reference, "day": cert.valid_to}),
             url=link("family_detail", cooperative, cert.family_id),
         )
         for cert in expiring[:MAX_FINDINGS]
@@ -332,9 +361,9 @@ def check_certification_expiry(cooperative: Cooperative, period: Period, as_of) 
                         detail=_(
                             "%(lots)d delivery(ies) up to %(day)s after the %(scheme)s certificate ended"
                         )
-                        % {"lots": row["lots"], "day": row["last"], "scheme": Scheme(scheme).label}
+                        % _fmt({"lots": row["lots"], "day": row["last"], "scheme": Scheme(scheme).label})
                         + (
-                            _("; %(count)d declared organic.") % {"count": row["declared_organic"]}
+                            _("; %(count)d declared organic.") % _fmt({"count": row["declared_organic"]})
                             if bad
                             else "."
                         ),
@@ -344,7 +373,7 @@ def check_certification_expiry(cooperative: Cooperative, period: Period, as_of) 
     count = expiring_count + late_count
     summary = (
         _("%(expiring)d certificate(s) end within 60 days; %(late)d family(ies) delivered after expiry.")
-        % {"expiring": expiring_count, "late": late_count}
+        % _fmt({"expiring": expiring_count, "late": late_count})
         if count
         else _("No certificate ends within 60 days and nobody delivered on an expired one.")
     )
@@ -380,7 +409,7 @@ def check_inspections(cooperative: Cooperative, period: Period, as_of) -> CheckR
         Finding(
             label=f"{family.code} · {family.household_name}",
             detail=(
-                _("Last inspected on %(day)s.") % {"day": family.last_inspected}
+                _("Last inspected on %(day)s.") % _fmt({"day": family.last_inspected})
                 if family.last_inspected
                 else _("Never inspected.")
             )
@@ -412,7 +441,7 @@ def check_open_sanctions(cooperative: Cooperative, period: Period, as_of) -> Che
         Finding(
             label=str(inspection.family or inspection.association),
             detail=_("Sanction of %(day)s, follow-up %(follow_up)s.")
-            % {"day": inspection.inspected_on, "follow_up": inspection.follow_up_on or "—"},
+            % _fmt({"day": inspection.inspected_on, "follow_up": inspection.follow_up_on or "—"}),
             url=link("inspection_detail", cooperative, inspection.pk),
         )
         for inspection in sanctions[:MAX_FINDINGS]
@@ -446,11 +475,13 @@ def check_quality(cooperative: Cooperative, period: Period, as_of) -> CheckResul
         Finding(
             label=lot.code,
             detail=_("Moisture %(moisture)s%% over the %(limit)s%% limit; %(status)s.")
-            % {
-                "moisture": lot.moisture_pct,
-                "limit": cooperative.moisture_limit_pct,
-                "status": lot.get_status_display(),
-            },
+            % _fmt(
+                {
+                    "moisture": lot.moisture_pct,
+                    "limit": cooperative.moisture_limit_pct,
+                    "status": lot.get_status_display(),
+                }
+            ),
             url=link("lot_detail", cooperative, lot.pk),
         )
         for lot in in_stock[:MAX_FINDINGS]
@@ -471,17 +502,19 @@ def check_quality(cooperative: Cooperative, period: Period, as_of) -> CheckResul
             Finding(
                 label=f"{allocation.shipment.reference} ← {allocation.lot.code}",
                 detail=_("Moisture %(moisture)s%% over the contract's %(limit)s%%.")
-                % {
-                    "moisture": allocation.lot.moisture_pct,
-                    "limit": allocation.shipment.contract.max_moisture_pct,
-                },
+                % _fmt(
+                    {
+                        "moisture": allocation.lot.moisture_pct,
+                        "limit": allocation.shipment.contract.max_moisture_pct,
+                    }
+                ),
                 url=link("shipment_detail", cooperative, allocation.shipment_id),
             )
         )
     count = stock_count + over_contract
     summary = (
         _("%(stock)d lot(s) over the moisture limit in stock; %(contract)d allocation(s) over a contract.")
-        % {"stock": stock_count, "contract": over_contract}
+        % _fmt({"stock": stock_count, "contract": over_contract})
         if count
         else _("No lot over a moisture limit is in stock or allocated.")
     )
@@ -505,7 +538,7 @@ def check_advances_overdue(cooperative: Cooperative, period: Period, as_of) -> C
         Finding(
             label=f"{advance.family.code} · {advance.lot.code}",
             detail=_("%(amount)s %(currency)s due since %(day)s.")
-            % {"amount": advance.amount, "currency": advance.currency, "day": advance.due_on},
+            % _fmt({"amount": advance.amount, "currency": advance.currency, "day": advance.due_on}),
             url=link("advance_detail", cooperative, advance.pk)
             or link("lot_detail", cooperative, advance.lot_id),
         )
@@ -513,7 +546,7 @@ def check_advances_overdue(cooperative: Cooperative, period: Period, as_of) -> C
     ]
     summary = (
         _("%(count)d advance(s), %(amount)s %(currency)s, due for more than 30 days and unpaid.")
-        % {**totals, "currency": cooperative.base_currency}
+        % _fmt({**totals, "currency": cooperative.base_currency})
         if totals["count"]
         else _("No advance is unpaid 30 days after its due date.")
     )
@@ -552,15 +585,19 @@ def check_premium_unallocated(cooperative: Cooperative, period: Period, as_of) -
                 Finding(
                     label=receipt.shipment.reference,
                     detail=_("%(amount)s %(currency)s of the premium received on %(day)s not allocated.")
-                    % {"amount": waiting, "currency": cooperative.base_currency, "day": receipt.received_on},
+                    % _fmt(
+                        {"amount": waiting, "currency": cooperative.base_currency, "day": receipt.received_on}
+                    ),
                     url=link("shipment_detail", cooperative, receipt.shipment_id),
                 )
             )
-    summary = _("%(amount)s %(currency)s of premium received before %(day)s is not allocated.") % {
-        "amount": unallocated,
-        "currency": cooperative.base_currency,
-        "day": cutoff,
-    }
+    summary = _("%(amount)s %(currency)s of premium received before %(day)s is not allocated.") % _fmt(
+        {
+            "amount": unallocated,
+            "currency": cooperative.base_currency,
+            "day": cutoff,
+        }
+    )
     return CheckResult("premium_unallocated", FAIL, summary, count, findings)
 
 
@@ -592,11 +629,13 @@ def check_premium_overspent(cooperative: Cooperative, period: Period, as_of) -> 
         Finding(
             label=allocation.project,
             detail=_("Amount %(amount)s, spent %(spent)s, spending recorded %(rows)s.")
-            % {
-                "amount": allocation.amount,
-                "spent": allocation.spent,
-                "rows": quantize_money(allocation.spent_rows),
-            },
+            % _fmt(
+                {
+                    "amount": allocation.amount,
+                    "spent": allocation.spent,
+                    "rows": quantize_money(allocation.spent_rows),
+                }
+            ),
             url=link("premium_allocation_detail", cooperative, allocation.pk),
         )
         for allocation in bad[:MAX_FINDINGS]
@@ -619,12 +658,13 @@ def check_premium_overspent(cooperative: Cooperative, period: Period, as_of) -> 
                         "Fund: received %(received)s, allocated %(allocated)s, spent %(spent)s; "
                         "rows: received %(r_received)s, allocated %(r_allocated)s, spent %(r_spent)s."
                     )
-                    % {**actual, **{f"r_{k}": v for k, v in expected.items()}},
+                    % _fmt({**actual, **{f"r_{k}": v for k, v in expected.items()}}),
                     url=link("premium_fund", cooperative),
                 )
             )
     summary = (
-        _("%(count)d allocation(s) or total(s) overspent or disagreeing with the records.") % {"count": count}
+        _("%(count)d allocation(s) or total(s) overspent or disagreeing with the records.")
+        % _fmt({"count": count})
         if count
         else _("No allocation is overspent and the fund's totals agree with its records.")
     )
@@ -652,14 +692,14 @@ def check_settlements_unapproved(cooperative: Cooperative, period: Period, as_of
                 if season.draft
                 else _("Ended on %(day)s; no settlement yet.")
             )
-            % {"day": season.ends_on},
+            % _fmt({"day": season.ends_on}),
             url=(link("settlement_detail", cooperative, season.draft) if season.draft else "")
             or link("season_list", cooperative),
         )
         for season in seasons[:MAX_FINDINGS]
     ]
     summary = (
-        _("%(count)d closed season(s) without an approved settlement.") % {"count": count}
+        _("%(count)d closed season(s) without an approved settlement.") % _fmt({"count": count})
         if count
         else _("Every closed season has an approved settlement.")
     )
@@ -710,17 +750,19 @@ def check_ledger(cooperative: Cooperative, period: Period, as_of) -> CheckResult
     if verification["status"] == "broken":
         findings.append(
             Finding(
-                label=_("Entry #%(seq)s") % {"seq": verification["first_break"]},
+                label=_("Entry #%(seq)s") % _fmt({"seq": verification["first_break"]}),
                 detail=verification["summary"],
                 url=link("ledger_entry", cooperative, sequence=verification["first_break"])
                 or link("ledger_verify", cooperative),
             )
         )
-    summary = _("%(summary)s %(entries)d entries; head %(head)s.") % {
-        "summary": verification["summary"],
-        "entries": entries,
-        "head": head,
-    }
+    summary = _("%(summary)s %(entries)d entries; head %(head)s.") % _fmt(
+        {
+            "summary": verification["summary"],
+            "entries": entries,
+            "head": head,
+        }
+    )
     return CheckResult("ledger", status, summary, len(findings), findings)
 
 

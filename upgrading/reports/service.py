@@ -32,7 +32,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from coop.models import Cooperative, Membership, Role, Scheme
@@ -312,6 +312,11 @@ def _common(report: Report, today):
 STATUS_FILLS = {"pass": "#2e7d32", "warning": "#ef9a00", "fail": "#c62828"}
 
 
+def _grouped(value, places: int) -> str:
+    # The figures over the bars, as the reader writes numbers (pt-BR: 1.234,56).
+    return formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
 def _charts(key: dict, checks) -> list:
     currency = key["currency"]
     statuses = {"pass": _("pass"), "warning": _("warning"), "fail": _("fail")}
@@ -324,14 +329,14 @@ def _charts(key: dict, checks) -> list:
         ),
         pdf.bar_chart(
             _("Deliveries per month (kg)"),
-            [(month, kg, f"{kg:,.0f}") for month, kg in key["deliveries_by_month"]],
+            [(month, kg, _grouped(kg, 0)) for month, kg in key["deliveries_by_month"]],
         ),
         pdf.bar_chart(
             _("Premium fund in the period (%(currency)s)") % {"currency": currency},
             [
-                (_("received"), key["premium"]["received"], f"{key['premium']['received']:,.2f}"),
-                (_("allocated"), key["premium"]["allocated"], f"{key['premium']['allocated']:,.2f}"),
-                (_("spent"), key["premium"]["spent"], f"{key['premium']['spent']:,.2f}"),
+                (_("received"), key["premium"]["received"], _grouped(key["premium"]["received"], 2)),
+                (_("allocated"), key["premium"]["allocated"], _grouped(key["premium"]["allocated"], 2)),
+                (_("spent"), key["premium"]["spent"], _grouped(key["premium"]["spent"], 2)),
             ],
         ),
     ]
