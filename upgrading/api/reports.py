@@ -9,6 +9,7 @@ only administrators may include national IDs, and only they download such a pack
 
 import json
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import renderers, status
@@ -94,7 +95,7 @@ class ReportViewSet(CoopScopedCreateViewSet):
         if report.status != Report.Status.DONE or not report.file:
             raise NotFound("This report has no file yet.")
         if not may_download(request.user, report):
-            raise PermissionDenied("Only an administrator may download a pack with national IDs.")
+            raise PermissionDenied(_("Only an administrator may download a pack with national IDs."))
         return report_file_response(report)
 
 

@@ -1,6 +1,7 @@
 """API serializers of the reports area: the report record as read, and a request."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -97,10 +98,10 @@ class ReportRequestSerializer(ActionSerializer):
     cooperative = ScopedCooperativeField()
     kind = serializers.ChoiceField(choices=Report.Kind.choices)
     period = serializers.CharField(
-        max_length=30, help_text="A year (2025), a month (2025-11) or a range (2025-01-01..2025-06-30)."
+        max_length=30, help_text=_("A year (2025), a month (2025-11) or a range (2025-01-01..2025-06-30).")
     )
     scheme = serializers.ChoiceField(choices=Scheme.choices, required=False, allow_blank=True, default="")
     regenerate = serializers.BooleanField(required=False, default=False)
     include_national_ids = serializers.BooleanField(
-        required=False, default=False, help_text="Evidence packs, administrators only."
+        required=False, default=False, help_text=_("Evidence packs, administrators only.")
     )

@@ -55,7 +55,7 @@ PLACES = Decimal("0.0001")
 
 def _require_catalogue_admin(actor) -> None:
     if not (actor.is_active and (actor.is_superuser or cooperatives_for(actor, roles=ADMINISTER).exists())):
-        raise PermissionDenied("Only administrators may change the indicator catalogue.")
+        raise PermissionDenied(_("Only administrators may change the indicator catalogue."))
 
 
 def _validate_indicator(indicator: Indicator) -> None:
