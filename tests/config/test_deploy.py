@@ -97,3 +97,20 @@ def test_models_and_migrations_agree(db):
     # Exits non-zero (SystemExit) when a model change has no migration.
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()
+
+
+def test_a_bare_checkout_runs_manage_py_in_development_mode(production_env):
+    # No DEBUG, SECRET_KEY or DATABASE_URL: a developer's checkout, e.g. `makemigrations --check`.
+    bare = {
+        k: v
+        for k, v in production_env.items()
+        if k not in {"SECRET_KEY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    result = _run([sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"], bare)
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    # A deployment (its database given) without a key still refuses to start.
+    result = _run(
+        [sys.executable, "manage.py", "check"], {**bare, "DATABASE_URL": production_env["DATABASE_URL"]}
+    )
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
