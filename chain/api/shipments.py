@@ -44,13 +44,13 @@ from coop.api.base import CoopScopedViewSet
 from coop.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from coop.models import Family, Lot, LotInput
 from coop.serializers import ActionSerializer
+from coop.spreadsheets import spreadsheet_safe
 from coop.tenancy import MANAGE, cooperatives_for, scope
 
 # Actions that only need the shipment itself: no totals, no lots prefetched.
 LOOKUP_ONLY = {"lot_trace", "confirm", "ship", "pay", "set_allocations"}
 
 # A text cell starting with one of these is a formula (or becomes one) in a spreadsheet.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def with_totals(shipments):
@@ -151,15 +151,6 @@ def trace_rows(answer: dict) -> list[list]:
             ]
         )
     return rows
-
-
-def spreadsheet_safe(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 class CSVRenderer(renderers.BaseRenderer):

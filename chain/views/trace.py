@@ -17,13 +17,13 @@ from chain import selectors
 from chain.views import reads
 from chain.views.shipments import ShipmentMixin
 from coop import selectors as coop_selectors
+from coop.spreadsheets import spreadsheet_text
 from coop.views.base import PAGE_SIZE, CooperativeMixin
 
 TRACE_ROWS = 500  # lots listed on the page; the CSV has them all
 
 # A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets
 # (a tab or line break can hide one behind it): such text gets a leading apostrophe.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 CSV_COLUMNS = [
     "shipment",
@@ -42,11 +42,6 @@ CSV_COLUMNS = [
     "collection_point_code",
     "collection_point",
 ]
-
-
-def spreadsheet_text(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _decimal(value) -> str:

@@ -21,8 +21,8 @@ from django.views.generic import FormView
 
 from coop.forms.imports import ImportForm
 from coop.imports import KINDS, ImportRejected, import_file
-from coop.imports.cells import FORMULA_STARTS
 from coop.imports.pending import pending_discard, pending_keep, pending_read, pending_take
+from coop.spreadsheets import spreadsheet_text
 from coop.tenancy import RECORD
 from coop.views.base import CooperativeMixin
 
@@ -67,12 +67,6 @@ TEMPLATE_ROWS = {
         },
     ],
 }
-
-
-def _spreadsheet_safe(value) -> str:
-    # Cells we write may hold what a user typed (a column name): never let one be a formula.
-    text = str(value if value is not None else "")
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 class ImportMixin(CooperativeMixin):
@@ -190,8 +184,8 @@ class ImportProblems(ImportMixin, View):
             writer.writerow(
                 [
                     problem.row or "",
-                    _spreadsheet_safe(problem.column or ""),
-                    _spreadsheet_safe(problem.message),
+                    spreadsheet_text(problem.column or ""),
+                    spreadsheet_text(problem.message),
                 ]
             )
         return response

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from chain.views.trace import FORMULA_STARTS as CHAIN_FORMULA_STARTS
+from chain.api.shipments import spreadsheet_safe
+from chain.views.trace import spreadsheet_text
 from coop.models import Family
 from tests.factories import FamilyFactory, LotFactory
 from upgrading.reports import csvsafe, tables
@@ -44,7 +45,11 @@ def test_numbers_dates_and_booleans_are_written_as_values_not_text():
 
 
 def test_the_same_starts_as_the_trace_csv():
-    assert csvsafe.FORMULA_STARTS == CHAIN_FORMULA_STARTS
+    # One rule for every export: the pack, the trace page's CSV and the trace API's CSV.
+    for start in ("=", "+", "-", "@", "\t", "\r", "\n"):
+        expected = f"'{start}1"
+        assert csvsafe.neutralise(f"{start}1") == spreadsheet_text(f"{start}1") == expected
+        assert spreadsheet_safe(f"{start}1") == expected
 
 
 def test_csv_bytes_quote_what_needs_quoting_and_start_with_a_bom():

@@ -6,19 +6,14 @@ a formula (or hides one) to Excel, LibreOffice and Google Sheets ("CSV injection
 gets a leading apostrophe, which they show as text. Numbers (Decimal, int) are written
 as numbers: a negative amount stays `-12.50`, not `'-12.50`. The same rule is applied by
 PostgreSQL when a pack's CSV is produced by COPY (`sql_text`), so both paths give the
-same bytes. `chain.views.trace.spreadsheet_text` applies the same rule to the trace CSV.
+same bytes. The rule itself lives in `coop.spreadsheets`, shared by every export.
 """
 
 import datetime
 import re
 from decimal import Decimal
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def neutralise(text: str) -> str:
-    """`text`, with a leading apostrophe if a spreadsheet would read it as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+from coop.spreadsheets import spreadsheet_text as neutralise
 
 
 def utc_iso(value: datetime.datetime) -> str:

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
-from chain.views.trace import spreadsheet_text
 from coop import selectors as coop_selectors
 from coop.forms import add_service_errors
+from coop.spreadsheets import spreadsheet_text
 from coop.tenancy import MANAGE
 from coop.views.base import CooperativeMixin, ServiceFormView, keyset_page
 from upgrading.forms.premium import AllocationForm, ReportYearForm, SpendForm

@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 
-from chain.views.trace import spreadsheet_text
 from coop import selectors as coop_selectors
 from coop.forms import add_service_errors
 from coop.models import Family
+from coop.spreadsheets import spreadsheet_text
 from coop.tenancy import MANAGE
 from coop.units import quantize_money
 from coop.views.base import PAGE_SIZE, CooperativeMixin, CoopListView
