@@ -207,6 +207,7 @@ class ContractYear:
     premium_due: Decimal  # in the contract's currency
     expected_kg: Decimal  # the pro-rata minimum by `today`
     projected_kg: Decimal  # delivered kg extrapolated to the whole year
+    scheduled_kg: Decimal  # confirmed sales dated after `today`: not delivered yet
 
     @property
     def shortfall_kg(self) -> Decimal:
@@ -256,7 +257,13 @@ def _minimum_on(minimums: list[ContractMinimum], day: date) -> Decimal:
 
 
 def _contract_year(contract: Contract, start: date, end: date, minimums, rows, today: date) -> ContractYear:
-    """One contract year's figures from its confirmed sales rows (see `_sales`)."""
+    """One contract year's figures on `today` from its confirmed sales rows (see `_sales`).
+
+    Only what had shipped by `today` counts as delivered (and as revenue and premium): a
+    sale dated later is scheduled, shown apart, so that asking about a past day shows the
+    pace the co-op really had then."""
+    scheduled = sum((row["kg"] for row in rows if row["shipment__shipped_on"] > today), Decimal("0"))
+    rows = [row for row in rows if row["shipment__shipped_on"] <= today]
     delivered = sum((row["kg"] for row in rows), Decimal("0"))
     revenue = sum(
         (row["value"] for row in rows if row["shipment__currency"] == contract.currency), Decimal("0")
@@ -276,6 +283,7 @@ def _contract_year(contract: Contract, start: date, end: date, minimums, rows, t
         premium_due=quantize_money(delivered * contract.premium_per_kg),
         expected_kg=quantize_kg(minimum * fraction),
         projected_kg=quantize_kg(delivered / fraction) if fraction else Decimal("0.000"),
+        scheduled_kg=quantize_kg(scheduled),
     )
 
 

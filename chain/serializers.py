@@ -8,6 +8,7 @@ places, prices with 4, money with 2, and no saving here: the viewsets hand
 
 from decimal import Decimal
 
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -151,7 +152,14 @@ class FulfilmentYearSerializer(serializers.Serializer):
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
     minimum_kg = total_kg_field(help_text=_("The minimum in force at the start of the contract year."))
-    delivered_kg = total_kg_field(help_text=_("Kg of confirmed, shipped or paid sales under the contract."))
+    delivered_kg = total_kg_field(
+        help_text=_(
+            "Kg of confirmed, shipped or paid sales under the contract shipped by the day asked about."
+        )
+    )
+    scheduled_kg = total_kg_field(
+        help_text=_("Kg of confirmed sales of the contract year dated after the day asked about.")
+    )
     expected_kg = total_kg_field(
         help_text=_("The minimum pro rata to the day asked about: the pace to keep.")
     )
@@ -183,6 +191,15 @@ class FulfilmentQuerySerializer(serializers.Serializer):
     on = serializers.DateField(
         required=False, help_text=_("Measure the pace on this day instead of today (YYYY-MM-DD).")
     )
+
+    def validate_on(self, on):
+        contract = self.context["contract"]
+        if on < contract.starts_on:
+            raise serializers.ValidationError(
+                _("The contract starts on %(day)s: nothing was due before then.")
+                % {"day": formats.date_format(contract.starts_on, "SHORT_DATE_FORMAT")}
+            )
+        return on
 
 
 # --- Shipments ----------------------------------------------------------------------------

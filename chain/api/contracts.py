@@ -131,7 +131,7 @@ class ContractViewSet(CoopScopedViewSet):
     @action(detail=True, methods=["get"], filter_backends=[])
     def fulfilment(self, request, pk=None):
         contract = self.get_object()
-        query = FulfilmentQuerySerializer(data=request.query_params)
+        query = FulfilmentQuerySerializer(data=request.query_params, context={"contract": contract})
         query.is_valid(raise_exception=True)
         on = query.validated_data.get("on") or timezone.localdate()
         answer = {

@@ -413,7 +413,15 @@ def test_fulfilment_shows_pace_projection_revenue_and_premium(api, personas, cha
         "revenue": "120.00",  # 40 kg × US$3.00
         "revenue_base": "612.00",  # × 5.10
         "premium_due": "8.00",  # 40 kg × US$0.20
+        "scheduled_kg": "0.000",
     }
+
+
+def test_fulfilment_before_the_contract_starts_is_400(api, personas, chain):
+    api.force_authenticate(personas.manager)
+    response = api.get(detail(chain.contract, "fulfilment") + "?on=2025-12-31")
+    assert response.status_code == 400
+    assert "starts on" in str(response.json()["on"])
 
 
 def test_fulfilment_counts_only_confirmed_sales(api, personas, chain):

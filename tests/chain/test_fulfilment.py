@@ -1,9 +1,12 @@
 """Contract fulfilment per contract year, and the co-op's market position."""
 
 import datetime
+import itertools
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chain import services
 from chain.models import Buyer
@@ -97,6 +100,48 @@ def test_pace_projection_and_money_of_the_current_year(personas, oil_contract):
     assert year.revenue == Decimal("18000.00")  # USD
     assert year.revenue_base == Decimal("93000.00")  # 12,000 × 5.00 + 6,000 × 5.50
     assert year.premium_due == Decimal("1800.00")
+
+
+def test_a_past_day_counts_only_what_had_shipped_by_then(personas, oil_contract):
+    """Issue: asked about a day mid-year, fulfilment counted the whole year's shipments."""
+    _sell(personas.manager, oil_contract, "4000", datetime.date(2026, 2, 1), "BEFORE")
+    _sell(personas.manager, oil_contract, "1000", datetime.date(2026, 7, 1), "ON-THE-DAY")
+    _sell(personas.manager, oil_contract, "9000", datetime.date(2026, 9, 1), "AFTER")
+
+    year = contract_year_on(contract=oil_contract, today=datetime.date(2026, 7, 1))
+
+    assert year.delivered_kg == Decimal("5000.000")
+    assert year.scheduled_kg == Decimal("9000.000")
+    assert not year.on_pace  # 5,000 < 8,875.616 expected by day 182
+    assert year.projected_kg == Decimal("10027.473")  # 5,000 ÷ 182/365, not 14,000 ÷ 182/365
+    assert year.revenue == Decimal("15000.00")
+    assert year.premium_due == Decimal("1500.00")
+
+
+def test_a_future_dated_shipment_is_scheduled_not_delivered(personas, oil_contract):
+    _sell(personas.manager, oil_contract, "700", datetime.date(2026, 3, 2), "NEXT-WEEK")
+    year = contract_year_on(contract=oil_contract, today=datetime.date(2026, 3, 1))
+    assert (year.delivered_kg, year.scheduled_kg) == (Decimal("0"), Decimal("700.000"))
+    later = contract_year_on(contract=oil_contract, today=datetime.date(2026, 3, 2))
+    assert (later.delivered_kg, later.scheduled_kg) == (Decimal("700.000"), Decimal("0.000"))
+
+
+_references = itertools.count()  # hypothesis reuses the fixture's database between examples
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(days=st.lists(st.integers(min_value=0, max_value=364), min_size=1, max_size=4))
+def test_delivered_on_a_day_never_decreases_as_the_day_grows(personas, oil_contract, days):
+    for offset in days:
+        on = datetime.date(2026, 1, 1) + datetime.timedelta(days=offset)
+        _sell(personas.manager, oil_contract, "10", on, f"P-{next(_references)}")
+    previous = Decimal("-1")
+    for offset in range(0, 365, 7):
+        on = datetime.date(2026, 1, 1) + datetime.timedelta(days=offset)
+        year = contract_year_on(contract=oil_contract, today=on)
+        assert year.delivered_kg >= previous
+        assert year.delivered_kg + year.scheduled_kg >= Decimal(10 * len(days))
+        previous = year.delivered_kg
 
 
 def test_fulfilment_runs_a_fixed_number_of_queries(personas, oil_contract, django_assert_max_num_queries):
