@@ -3,9 +3,10 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
 MAX_PAGE_SIZE = 200
@@ -25,6 +26,23 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     ordering = "-id"
+    invalid_cursor_message = _("This cursor is not valid: ask for the first page again.")
+
+    def decode_cursor(self, request):
+        # A cursor is opaque to clients: one that does not decode is a bad request (400),
+        # not a missing page (DRF's 404).
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({self.cursor_query_param: [self.invalid_cursor_message]}) from None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A well-formed cursor can still carry a position of the wrong type ("p=abc" against an
+        # integer key): the database layer refuses it while building the page's filter.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (TypeError, ValueError, DjangoValidationError):
+            raise ValidationError({self.cursor_query_param: [self.invalid_cursor_message]}) from None
 
 
 def exception_handler(exc, context):

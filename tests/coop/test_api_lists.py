@@ -148,3 +148,25 @@ def test_options_and_the_browsable_api_render(api, personas, world, resource):
         assert page.status_code == 200
         html = page.content.decode()
         assert "B-0001" not in html and "B-ASSOC" not in html and "coop-b" not in html
+
+
+@pytest.mark.parametrize("url", ["/api/v1/lots/", "/api/v1/ledger/", "/api/v1/advances/"])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "cD1hYmM=",  # "p=abc": decodes, but the position is no id (was a 500 ValueError)
+        "not-base64!",
+        "cD0xLjU=",  # "p=1.5"
+    ],
+)
+def test_a_malformed_cursor_is_a_400_in_json(api, personas, url, cursor):
+    api.force_authenticate(personas.manager)
+    response = api.get(f"{url}?cursor={cursor}")
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"].startswith("application/json")
+    assert "cursor" in response.json()
+
+
+def test_a_well_formed_cursor_still_pages(api, personas):
+    api.force_authenticate(personas.manager)
+    assert api.get("/api/v1/lots/?cursor=cj0xJnA9MQ==").status_code == 200  # "r=1&p=1"
