@@ -286,8 +286,9 @@ class ShipmentSerializer(MovesNowhereMixin, CoopModelSerializer):
         max_length=300,
         help_text=_("Why the price differs from the contract's."),
     )
-    price_overridden_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    confirmed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null until someone overrides the price or confirms the shipment.
+    price_overridden_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    confirmed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     allocated_kg = total_kg_field(read_only=True, help_text=_("Kilograms of all the lots allocated."))
     allocation_count = serializers.IntegerField(read_only=True, help_text=_("How many lots are allocated."))
 

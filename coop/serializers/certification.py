@@ -68,7 +68,7 @@ class InspectionSerializer(CoopModelSerializer):
         model=Member, help_text=_("Id of the inspecting member; not of the inspected family or association.")
     )
     inspector_name = serializers.CharField(source="inspector.name", read_only=True)
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta(CoopModelSerializer.Meta):
         model = Inspection

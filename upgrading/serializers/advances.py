@@ -89,7 +89,9 @@ class AdvanceSerializer(serializers.ModelSerializer):
     rate = serializers.DecimalField(max_digits=5, decimal_places=4, read_only=True)
     reference_price_per_kg = price_field(read_only=True)
     amount = money_field(read_only=True)
-    paid_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    paid_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    # Empty until the advance is paid: the schema must say so, or typed clients reject it.
+    method = serializers.ChoiceField(choices=Advance.Method.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Advance

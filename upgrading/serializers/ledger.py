@@ -44,7 +44,8 @@ class LedgerEvidenceSerializer(serializers.ModelSerializer):
 class LedgerEntrySerializer(serializers.ModelSerializer):
     cooperative = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Derived entries are written by the system: no person recorded them.
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     supersedes_sequence = serializers.SerializerMethodField()
     superseded_by = serializers.SerializerMethodField()
     superseded_by_sequence = serializers.SerializerMethodField()

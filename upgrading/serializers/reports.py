@@ -14,7 +14,9 @@ from upgrading.reports.compliance import TITLES
 
 class ReportSerializer(serializers.ModelSerializer):
     cooperative = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )  # the schedule
     download_url = serializers.SerializerMethodField()
     checks = serializers.SerializerMethodField()
     overall = serializers.SerializerMethodField()

@@ -56,8 +56,9 @@ class SettlementSerializer(serializers.ModelSerializer):
     costs = money_field(read_only=True, allow_null=True, help_text=_("Total of the recorded costs."))
     pool = money_field(read_only=True)
     total_kg = kg_field(read_only=True)
-    decision = serializers.PrimaryKeyRelatedField(read_only=True)
-    corrects = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Both optional: a settlement need not correct another (and the decision is cited when given).
+    decision = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    corrects = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     created_by = serializers.CharField(source="created_by.get_username", read_only=True)
     approved_by = serializers.CharField(source="approved_by.get_username", read_only=True, allow_null=True)
 
