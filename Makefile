@@ -63,10 +63,13 @@ lock: $(VENV)/.dev-deps
 	$(PIP_COMPILE) --output-file=requirements.lock requirements.txt
 	$(PIP_COMPILE) --constraint=requirements.lock --output-file=requirements-dev.lock requirements-dev.txt
 
-# Known vulnerabilities (PyPI's advisory data) in exactly the locked versions; installs nothing.
+# Known vulnerabilities in exactly the locked versions; installs nothing. --strict: a package
+# that could not be looked up fails the audit instead of passing unchecked. Advisories come
+# from PyPI's JSON API (AUDIT_SERVICE=osv asks osv.dev instead).
+AUDIT_SERVICE ?= pypi
 audit: $(VENV)/.dev-deps
-	$(BIN)/pip-audit --disable-pip --require-hashes --progress-spinner off \
-		-r requirements.lock -r requirements-dev.lock
+	$(BIN)/pip-audit --strict --disable-pip --require-hashes --progress-spinner off \
+		--vulnerability-service $(AUDIT_SERVICE) -r requirements.lock -r requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles
