@@ -4,6 +4,7 @@
 SECRET_KEY fails loudly and the deploy checklist (`check --deploy`) passes.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -250,6 +251,19 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- REST API -------------------------------------------------------------------
 
+
+def _api_rate(name: str, default: str) -> str:
+    """A DRF throttle rate ("10/minute") from the environment, refused at start-up when it
+    is not one: DRF itself would only fail at the first request, with a 500."""
+    value = env.str(name, default=default)
+    match = re.fullmatch(r"\s*([1-9]\d*)\s*/\s*(second|minute|hour|day|sec|min|s|m|h|d)s?\s*", value)
+    if not match:
+        raise ImproperlyConfigured(
+            f"{name} must look like 10/minute (per second, minute, hour or day), not {value!r}."
+        )
+    return f"{match[1]}/{match[2]}"
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous call gets 401 with `WWW-Authenticate: Token`.
@@ -267,6 +281,15 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.rest.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    # Rate limits (config/throttling.py), counted in the shared cache: 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.WriteThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "auth_token": _api_rate("API_RATE_AUTH_TOKEN", "10/minute"),
+        "writes": _api_rate("API_RATE_WRITES", "300/minute"),
+    },
+    # Behind the proxy, the client is the address it appends to X-Forwarded-For; without
+    # one, the connection's own address (a client's X-Forwarded-For would be a free pass).
+    "NUM_PROXIES": 1 if SECURE_PROXY_SSL_HEADER else 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mutirão API",

@@ -111,3 +111,13 @@ def celery_eager_off():
     app.conf.task_always_eager = False
     yield
     app.conf.task_always_eager = True
+
+
+@pytest.fixture(autouse=True)
+def _api_rate_limits_off(settings):
+    """The suite makes many requests from one address and one user: no rate limit applies
+    (a rate of None lets every request through). tests/config/test_throttling.py sets its own."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"auth_token": None, "writes": None},
+    }
