@@ -11,6 +11,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.storage import default_storage_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
+    "django_celery_beat",
     "coop",
     "chain",
     "upgrading",
@@ -149,7 +152,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 # Attempts of one report (deliveries and retries) before it is marked failed.
 REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=4)
-# The beat schedule lives in one place: config/celery.py.
+# The schedule lives in the database, where the admin shows it and an operator may change it;
+# its defaults are defined in config/celery.py and installed after each `migrate`.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- Authentication and security ----------------------------------------------
 
@@ -222,8 +227,10 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # In development WhiteNoise serves straight from the apps' static folders.
 WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_USE_FINDERS = DEBUG
+# Uploads, reports and evidence packs: MEDIA_ROOT by default, an S3-compatible bucket with
+# STORAGE_BACKEND=s3 (config/storage.py). Never served from MEDIA_URL: views stream them.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_config(env),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
