@@ -120,4 +120,3 @@ def test_an_unreachable_object_store_answers_503_quickly_naming_the_storage(clie
     body = response.json()
     assert body["status"] == "error" and body["database"] == "ok"
     assert body["storage"] == "error: EndpointConnectionError"
-
