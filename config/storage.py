@@ -71,8 +71,12 @@ def default_storage_config(env: environ.Env) -> dict:
     if backend not in BACKENDS:
         raise ImproperlyConfigured(f"STORAGE_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}.")
     if backend == "filesystem":
-        # No location: FileSystemStorage follows MEDIA_ROOT (and tests that change it).
-        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+        # No location: FileSystemStorage follows MEDIA_ROOT (and tests that change it). Only the
+        # application's user reads the files (static files keep their own, readable, modes).
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+        }
     bucket = env.str("AWS_STORAGE_BUCKET_NAME", default="").strip()
     if not bucket:
         raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME must be set when STORAGE_BACKEND is s3.")

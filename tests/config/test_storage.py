@@ -57,9 +57,17 @@ def environment(monkeypatch):
 # --- Settings ---------------------------------------------------------------------------------
 
 
-def test_the_disk_by_default_following_media_root(environment):
-    assert environment() == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-    assert environment(STORAGE_BACKEND="filesystem")["BACKEND"].endswith("FileSystemStorage")
+def test_the_disk_by_default_following_media_root(environment, settings, tmp_path):
+    config = environment()
+    assert config["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    assert "location" not in config["OPTIONS"]
+    assert environment(STORAGE_BACKEND="filesystem") == config
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {**settings.STORAGES, "default": config}
+    name = default_storage.save("reports/2025/x.pdf", io.BytesIO(b"%PDF"))
+    stored = settings.MEDIA_ROOT / name
+    assert stored.read_bytes() == b"%PDF"
+    assert stored.stat().st_mode & 0o777 == 0o600 and stored.parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_s3_is_private_signed_and_bounded_in_time(environment):
