@@ -11,10 +11,12 @@ app = Celery("mutirao")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Every periodic job, in one place (times in CELERY_TIMEZONE). A fresh deployment has them
-# without configuring anything; the tasks they start are idempotent, so a beat that fires
-# twice (two beat processes, a restart) asks for the same reports and gets them back.
-app.conf.beat_schedule = {
+# Every periodic job's default, in one place (times in CELERY_TIMEZONE). The schedule itself
+# lives in the database (django-celery-beat's DatabaseScheduler, shown in the admin, where an
+# operator may change or pause an entry): `migrate` installs the defaults missing there and
+# leaves the rest alone (config/schedule.py). The tasks they start are idempotent, so a beat
+# that fires twice (two beat processes, a restart) asks for the same reports and gets them back.
+DEFAULT_BEAT_SCHEDULE = {
     # Last month's derived indicators of every co-op (and in January last year's), on the 1st
     # at 02:30, before the compliance reports that print them.
     "monthly-derived-indicators": {
@@ -31,4 +33,21 @@ app.conf.beat_schedule = {
         "task": "upgrading.tasks.request_yearly_evidence_packs",
         "schedule": crontab(minute=0, hour=4, day_of_month=2, month_of_year=1),
     },
+    # Housekeeping, every night between 01:00 and 02:00 when nobody records barrels.
+    "nightly-purge-idempotency-keys": {
+        "task": "coop.tasks.purge_idempotency_keys",
+        "schedule": crontab(minute=10, hour=1),
+    },
+    "nightly-purge-expired-sessions": {
+        "task": "coop.tasks.purge_expired_sessions",
+        "schedule": crontab(minute=20, hour=1),
+    },
+    # Import previews expire after a day; their files go within the hour after that.
+    "hourly-purge-import-previews": {
+        "task": "coop.tasks.purge_import_previews",
+        "schedule": crontab(minute=40),
+    },
 }
+# Empty on purpose: DatabaseScheduler rewrites the database rows from `beat_schedule` each time
+# beat starts, which would undo an operator's change made in the admin.
+app.conf.beat_schedule = {}

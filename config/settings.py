@@ -15,6 +15,8 @@ from whitenoise.compress import Compressor
 
 from config.logs import logging_config
 
+from config.storage import default_storage_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
+    "django_celery_beat",
     "coop",
     "chain",
     "upgrading",
@@ -155,7 +158,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 # Attempts of one report (deliveries and retries) before it is marked failed.
 REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=4)
-# The beat schedule lives in one place: config/celery.py.
+# The schedule lives in the database, where the admin shows it and an operator may change it;
+# its defaults are defined in config/celery.py and installed after each `migrate`.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- Authentication and security ----------------------------------------------
 
@@ -232,8 +237,10 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Source maps are fetched only by developer tools; brotli at its best quality takes about a
 # minute over the API docs' 7 MB of maps, so they are served as they are.
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
+# Uploads, reports and evidence packs: MEDIA_ROOT by default, an S3-compatible bucket with
+# STORAGE_BACKEND=s3 (config/storage.py). Never served from MEDIA_URL: views stream them.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_config(env),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

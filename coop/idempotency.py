@@ -8,6 +8,8 @@ POST; we keep the answer under (user, key) in `IdempotencyKey`:
 - same key, other body or URL   -> 422, nothing written;
 - a write that fails (400, 403) keeps nothing, so the client may fix it and retry.
 
+Answers are kept 30 days (`IDEMPOTENCY_KEY_RETENTION`, purged nightly by the beat).
+
 The key row is inserted *before* the write, in the same transaction. A concurrent
 retry therefore waits on the (user, key) unique index until the first one commits,
 then fails with IntegrityError and replays the stored answer instead of writing a
@@ -43,7 +45,7 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
         "A key of your choosing (e.g. a UUID), unique per request you mean to make. Retrying "
         "the POST with the same key and body returns the first response and writes nothing "
         f"(the replay carries `{REPLAYED_HEADER}: true`); the same key with a different "
-        "body is refused with 422. Keys are per user."
+        "body is refused with 422. Keys are per user and kept for 30 days."
     ),
 )
 

@@ -5,7 +5,9 @@ import logging
 from celery import shared_task
 
 from coop import selectors
+from coop.imports.pending import pending_imports_purge
 from coop.models import Cooperative
+from coop.services.housekeeping import idempotency_keys_purge, sessions_purge
 
 logger = logging.getLogger(__name__)
 
@@ -17,3 +19,22 @@ def cooperative_summary(cooperative_id: int) -> dict:
     summary = selectors.cooperative_summary(cooperative=cooperative)
     logger.info("summary for %s: %s", cooperative.slug, summary)
     return summary
+
+
+# --- Housekeeping (the beat runs these; see config/celery.py) -----------------------------------
+
+
+@shared_task(acks_late=True)
+def purge_idempotency_keys() -> int:
+    return idempotency_keys_purge()
+
+
+@shared_task(acks_late=True)
+def purge_expired_sessions() -> None:
+    sessions_purge()
+    logger.info("expired sessions purged")
+
+
+@shared_task(acks_late=True)
+def purge_import_previews() -> int:
+    return pending_imports_purge()

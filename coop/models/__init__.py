@@ -2,6 +2,7 @@
 
 from coop.models.certification import Certification, Inspection, Scheme
 from coop.models.idempotency import IdempotencyKey
+from coop.models.imports import PendingImport
 from coop.models.people import (
     BRAZILIAN_STATES,
     Association,
@@ -30,6 +31,7 @@ __all__ = [
     "IdempotencyKey",
     "Member",
     "Membership",
+    "PendingImport",
     "Product",
     "Role",
     "code_validator",

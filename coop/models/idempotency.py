@@ -24,6 +24,8 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user"),
         ]
+        # The nightly purge deletes by age (coop.services.housekeeping).
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_age")]
 
     def __str__(self):
         return f"{self.method} {self.path} [{self.key}]"

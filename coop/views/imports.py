@@ -3,10 +3,11 @@
 1. The upload is checked in full (a dry run of the import service): either every
    problem is listed, by row and column, or the first rows are shown as they will be
    saved, with counts.
-2. The file is kept (coop.imports.pending) until the user confirms; confirming runs the
-   import again for real, so whatever changed in between is checked too.
+2. The file is kept (coop.imports.pending: the default storage plus a database row) until
+   the user confirms; confirming runs the import again for real, so whatever changed in
+   between is checked too. Any web process may answer the confirmation.
 Only roles that record families and lots (RECORD) may import: auditors get 403, people
-outside the co-op 404.
+outside the co-op 404, and so does a preview of another co-op or another user.
 """
 
 import csv
@@ -21,7 +22,7 @@ from django.views.generic import FormView
 
 from coop.forms.imports import ImportForm
 from coop.imports import KINDS, ImportRejected, import_file
-from coop.imports.pending import pending_discard, pending_keep, pending_read, pending_take
+from coop.imports.pending import pending_discard, pending_get, pending_keep, pending_read, pending_take
 from coop.spreadsheets import spreadsheet_text
 from coop.tenancy import RECORD
 from coop.views.base import CooperativeMixin
@@ -86,8 +87,8 @@ class ImportUpload(ImportMixin, FormView):
         kind, upload = form.cleaned_data["kind"], form.cleaned_data["file"]
         data = upload.read()
         token = pending_keep(
-            self.request, cooperative=self.cooperative, kind=kind, filename=upload.name, data=data
-        )
+            user=self.request.user, cooperative=self.cooperative, kind=kind, filename=upload.name, data=data
+        ).token
         try:
             result = import_file(
                 actor=self.request.user,
@@ -115,29 +116,31 @@ class ImportConfirm(ImportMixin, View):
     """Confirm (or cancel) a previewed file: it is imported again, for real."""
 
     def post(self, request, slug):
-        token = request.POST.get("token", "")
+        token = request.POST.get("token")
+        preview = pending_get(user=request.user, cooperative=self.cooperative, token=token)
+        if preview is None:
+            raise Http404
         if "cancel" in request.POST:
-            pending_discard(request, token=token)
-            messages.info(request, _("Import cancelled: nothing was saved."))
+            if pending_discard(preview=preview):
+                messages.info(request, _("Import cancelled: nothing was saved."))
             return redirect("import_upload", slug=slug)
-        taken = pending_take(request, cooperative=self.cooperative, token=token)
-        if taken is None:
+        data = pending_take(preview=preview)
+        if data is None:
             messages.error(
                 request, _("This preview has expired or was already imported. Upload the file again.")
             )
             return redirect("import_upload", slug=slug)
-        entry, data = taken
         try:
             result = import_file(
                 actor=request.user,
                 cooperative=self.cooperative,
-                kind=entry["kind"],
+                kind=preview.kind,
                 data=data,
-                filename=entry["filename"],
+                filename=preview.original_name,
             )
         except ImportRejected as rejected:
             # The co-op changed since the preview (a code taken, a family suspended).
-            form = ImportForm(initial={"kind": entry["kind"]})
+            form = ImportForm(initial={"kind": preview.kind})
             return render(request, "coop/import_form.html", {"form": form, **_problems(rejected)})
         if result.kind == "families":
             text = _("Imported %(count)s families.") % {"count": result.created}
@@ -159,17 +162,17 @@ class ImportProblems(ImportMixin, View):
     """Every problem of a refused file, as CSV (the page lists the first ones only)."""
 
     def get(self, request, slug, token):
-        kept = pending_read(request, cooperative=self.cooperative, token=token)
-        if kept is None:
+        preview = pending_get(user=request.user, cooperative=self.cooperative, token=token)
+        data = pending_read(preview=preview) if preview else None
+        if data is None:
             raise Http404
-        entry, data = kept
         try:
             import_file(
                 actor=request.user,
                 cooperative=self.cooperative,
-                kind=entry["kind"],
+                kind=preview.kind,
                 data=data,
-                filename=entry["filename"],
+                filename=preview.original_name,
                 dry_run=True,
             )
             problems = []

@@ -450,9 +450,9 @@ def test_the_beat_asks_for_last_month_and_in_january_last_year(coop_a, coop_b):
 
 
 def test_the_beat_schedule_runs_it_monthly():
-    from config.celery import app
+    from config.celery import DEFAULT_BEAT_SCHEDULE
 
-    entry = app.conf.beat_schedule["monthly-derived-indicators"]
+    entry = DEFAULT_BEAT_SCHEDULE["monthly-derived-indicators"]
     assert entry["task"] == "upgrading.tasks.request_derived_indicators"
     assert entry["schedule"].day_of_month == {1}
 

@@ -287,9 +287,9 @@ def test_yearly_beat_asks_for_a_pack_per_coop_and_scheme_held(honey, monkeypatch
 def test_the_beat_schedule_is_in_code():
     from celery.schedules import crontab
 
-    from config.celery import app
+    from config.celery import DEFAULT_BEAT_SCHEDULE, app
 
-    schedule = app.conf.beat_schedule
+    schedule = DEFAULT_BEAT_SCHEDULE
     monthly = schedule["monthly-compliance-reports"]
     yearly = schedule["yearly-evidence-packs"]
     assert monthly["task"] == "upgrading.tasks.request_monthly_compliance_reports"

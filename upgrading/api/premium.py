@@ -17,7 +17,6 @@ call to `upgrading.services.premium`. No PUT, no DELETE: money movements are rec
 
 import django_filters as filters
 from django.db.models import F
-from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -27,6 +26,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from coop.api.base import FILTER_BACKENDS, CoopScopedCreateViewSet
+from coop.storage import stored_file_response
 from coop.tenancy import MANAGE
 from upgrading.models import PremiumAllocation, PremiumReceipt, PremiumSpending
 from upgrading.selectors import premium as selectors
@@ -308,15 +308,9 @@ class PremiumSpendingViewSet(CoopScopedCreateViewSet):
     )
     def evidence(self, request, pk=None):
         spending = self.get_object()
-        if not spending.evidence:
-            raise Http404
-        try:
-            handle = spending.evidence.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
         name = spending.evidence.name.rsplit("/", 1)[-1]
-        response = FileResponse(
-            handle, as_attachment=True, filename=name, content_type="application/octet-stream"
+        response = stored_file_response(
+            spending.evidence, filename=name, content_type="application/octet-stream"
         )
         response["X-Content-SHA256"] = spending.evidence_sha256
         return response

@@ -9,7 +9,7 @@ decision or minutes answer 404.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -19,6 +19,7 @@ from django.views.generic import ListView, TemplateView, View
 
 from coop import selectors as coop_selectors
 from coop.forms import add_service_errors
+from coop.storage import stored_file_response
 from coop.tenancy import MANAGE, scope
 from coop.views.base import PAGE_SIZE, CooperativeMixin, ServiceFormView
 from upgrading.forms.assemblies import AssemblyForm, DecisionForm
@@ -127,11 +128,7 @@ class DecisionCreate(AssemblyDetail):
 
 def minutes_response(field_file, sha256: str) -> FileResponse:
     """The minutes as a download, with their recorded SHA-256 (the API serves them alike)."""
-    if not field_file:
-        raise Http404("No minutes were recorded.")
-    response = FileResponse(
-        field_file.open("rb"), as_attachment=True, filename=field_file.name.rsplit("/", 1)[-1]
-    )
+    response = stored_file_response(field_file, filename=field_file.name.rsplit("/", 1)[-1])
     response["X-Content-SHA256"] = sha256
     return response
 

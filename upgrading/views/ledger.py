@@ -14,7 +14,7 @@ writes; another co-op's entries are 404. Nobody edits or deletes: there is no su
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -24,6 +24,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from coop.forms import add_service_errors
+from coop.storage import stored_file_response
 from coop.tenancy import RECORD, can
 from coop.views.base import PAGE_SIZE, CooperativeMixin, ServiceFormView
 from upgrading.forms.ledger import LedgerEntryForm, LedgerFilterForm, VerifyForm
@@ -177,13 +178,7 @@ class LedgerEvidenceDownload(EntryMixin, View):
         evidence = LedgerEvidence.objects.filter(entry=self.entry, pk=kwargs["pk"]).first()
         if evidence is None:
             raise Http404
-        try:
-            handle = evidence.file.open("rb")
-        except FileNotFoundError as error:
-            raise Http404 from error
-        return FileResponse(
-            handle, as_attachment=True, filename=evidence.name, content_type=evidence.content_type
-        )
+        return stored_file_response(evidence.file, filename=evidence.name, content_type=evidence.content_type)
 
 
 class LedgerEntryCreate(LedgerMixin, ServiceFormView):

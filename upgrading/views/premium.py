@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django.views.generic import TemplateView, View
 from coop import selectors as coop_selectors
 from coop.forms import add_service_errors
 from coop.spreadsheets import spreadsheet_text
+from coop.storage import stored_file_response
 from coop.tenancy import MANAGE
 from coop.views.base import CooperativeMixin, ServiceFormView, keyset_page
 from upgrading.forms.premium import AllocationForm, ReportYearForm, SpendForm
@@ -230,15 +231,9 @@ class PremiumEvidence(PremiumMixin, View):
         spending = get_object_or_404(
             selectors.premium_spending_list(user=request.user, cooperative=self.cooperative), pk=kwargs["pk"]
         )
-        if not spending.evidence:
-            raise Http404
         name = PurePosixPath(spending.evidence.name).name
-        try:
-            handle = spending.evidence.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
         content_type = EVIDENCE_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
-        return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+        return stored_file_response(spending.evidence, filename=name, content_type=content_type)
 
 
 # --- The yearly report --------------------------------------------------------------------------

@@ -14,7 +14,6 @@ import posixpath
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
@@ -24,6 +23,7 @@ from django.views.generic import ListView, TemplateView, View
 
 from coop.forms import add_service_errors
 from coop.models import Role
+from coop.storage import stored_file_response
 from coop.tenancy import ADMINISTER, can
 from coop.views.base import PAGE_SIZE, CooperativeMixin
 from upgrading.forms.reports import ReportRequestForm, requestable_kinds
@@ -148,11 +148,8 @@ class ReportDownload(ReportMixin, View):
 def report_file_response(report: Report) -> FileResponse:
     name = posixpath.basename(report.file.name)
     extension = posixpath.splitext(name)[1]
-    response = FileResponse(
-        default_storage.open(report.file.name, "rb"),
-        as_attachment=True,
-        filename=name,
-        content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
+    response = stored_file_response(
+        report.file, filename=name, content_type=CONTENT_TYPES.get(extension, "application/octet-stream")
     )
     # RFC 9530: the client can check what it received against the hash on the page.
     response["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(report.sha256)).decode()}:"
