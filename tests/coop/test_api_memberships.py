@@ -200,7 +200,7 @@ def test_admin_ends_a_membership(api, personas, coop_a):
 def test_the_last_admin_cannot_end_their_own_membership(api, personas, coop_a):
     api.force_authenticate(personas.admin)
     own = membership(personas.admin, coop_a)
-    response = api.post(detail(own, "end/"), {}, format="json")
+    response = api.post(detail(own, "end/"), {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "last administrator" in str(response.json())
     response = api.patch(detail(own), {"role": "staff"}, format="json")

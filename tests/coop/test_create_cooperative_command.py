@@ -17,6 +17,11 @@ User = get_user_model()
 SITE = "https://mutirao.example.org"
 
 
+@pytest.fixture(autouse=True)
+def _in_english(settings):
+    settings.LANGUAGE_CODE = "en"  # commands speak the installation's language
+
+
 def run(*args, site_url=SITE, **options):
     out = StringIO()
     arguments = [

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from coop import services
 from coop.models import Cooperative, Membership, Role
@@ -24,6 +24,12 @@ def coop_data(**overrides):
         "state": "PI",
         **overrides,
     }
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

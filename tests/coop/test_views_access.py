@@ -169,7 +169,7 @@ def test_the_last_admin_cannot_end_their_own_access(client, personas, coop_a):
     client.force_login(personas.admin)
     own = membership(personas.admin, coop_a)
     response = client.post(reverse("membership_end", args=["coop-a", own.pk]), follow=True)
-    assert "last administrator" in response.content.decode()
+    assert "última pessoa administradora" in response.content.decode()
     own.refresh_from_db()
     assert own.ends_on is None
 
