@@ -234,6 +234,8 @@ class CooperativeAdmin(CoopScopedAdmin):
 
 
 class MembershipForm(ServiceRulesForm):
+    rules = staticmethod(services.validate_membership)
+
     class Meta:
         model = Membership
         fields = ["user", "cooperative", "role", "ends_on"]

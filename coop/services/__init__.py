@@ -20,6 +20,7 @@ from coop.services.memberships import (
     membership_grant,
     membership_invite,
     validate_invitee_email,
+    validate_membership,
 )
 from coop.services.people import (
     ASSOCIATION_FIELDS,
@@ -53,6 +54,7 @@ from coop.services.production import (
 __all__ = [
     "COOPERATIVE_CREATE_FIELDS",
     "validate_invitee_email",
+    "validate_membership",
     "COMMAND_LINE",
     "Invitation",
     "Onboarding",

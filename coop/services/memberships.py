@@ -220,6 +220,16 @@ def _require_another_administrator(before: Membership, after: Membership) -> Non
         )
 
 
+def validate_membership(membership: Membership) -> None:
+    """The rule `membership_grant` applies to a changed membership, for forms (the admin's)
+    to show next to the field before saving: the co-op keeps an administrator."""
+    if membership.pk is None:
+        return
+    before = Membership.objects.select_related("user").filter(pk=membership.pk).first()
+    if before is not None:
+        _require_another_administrator(before, membership)
+
+
 def _validate_end_date(ends_on, *, field: str = "ends_on") -> None:
     if isinstance(ends_on, date) and ends_on < timezone.localdate():
         raise ValidationError(

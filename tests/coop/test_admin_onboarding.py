@@ -87,3 +87,16 @@ def test_co_op_administrators_cannot_open_a_coop(client, personas, role):
     assert client.get(ADD_URL).status_code == 403
     assert client.post(ADD_URL, form()).status_code == 403
     assert not Cooperative.objects.filter(slug="mel").exists()
+
+
+def test_the_last_admin_demoting_themselves_in_the_admin_gets_a_form_error(client, personas, coop_a):
+    user = personas.admin
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    client.force_login(user)
+    own = Membership.objects.get(user=user, cooperative=coop_a)
+    response = client.post(f"/admin/coop/membership/{own.pk}/change/", {"role": Role.STAFF, "ends_on": ""})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["role"]
+    own.refresh_from_db()
+    assert own.role == Role.ADMIN
