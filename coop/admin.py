@@ -10,14 +10,16 @@ them only with a role that writes them, and every save goes through the services
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from coop import services
+from coop import invitations, services
 from coop.models import (
     Association,
     Certification,
@@ -150,6 +152,26 @@ class CoopScopedAdmin(SimpleHistoryAdmin):
         raise NotImplementedError
 
 
+class CooperativeAddForm(ServiceRulesForm):
+    """Opening a co-operative names its first administrator, who can then invite the others."""
+
+    manager_email = forms.EmailField(
+        label=gettext_lazy("First administrator's email"),
+        help_text=gettext_lazy(
+            "They get the administrator role and, for a new account, a one-time link to choose a password."
+        ),
+    )
+    manager_name = forms.CharField(
+        label=gettext_lazy("First administrator's name"), required=False, max_length=150
+    )
+
+    def clean_manager_email(self):
+        try:
+            return services.validate_invitee_email(self.cleaned_data["manager_email"])
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
+
+
 @admin.register(Cooperative)
 class CooperativeAdmin(CoopScopedAdmin):
     write_roles = ADMINISTER
@@ -157,23 +179,63 @@ class CooperativeAdmin(CoopScopedAdmin):
     service_fields = ("slug", "country", *services.COOPERATIVE_FIELDS)
     fixed_on_change = ("slug", "country")
     fields = ["name", "slug", "country", "state", "municipality", "base_currency", "moisture_limit_pct"]
+    add_fields = [*fields, "manager_email", "manager_name"]
     list_display = ["name", "slug", "state", "municipality", "base_currency"]
     search_fields = ["name", "slug", "municipality"]
 
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj is not None else {"slug": ["name"]}
 
+    def get_fields(self, request, obj=None):
+        return self.fields if obj is not None else self.add_fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = CooperativeAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def has_add_permission(self, request):
         # Opening a co-operative is for platform operators.
         return request.user.is_active and request.user.is_superuser
 
-    def write(self, actor, obj, data, change):
+    def save_model(self, request, obj, form, change):
         if change:
-            return services.cooperative_update(actor=actor, cooperative=obj, **data)
-        return services.cooperative_create(actor=actor, **data)
+            return super().save_model(request, obj, form, change)
+        data = {name: form.cleaned_data[name] for name in services.COOPERATIVE_CREATE_FIELDS}
+        onboarding = services.cooperative_onboard(
+            actor=request.user,
+            manager_email=form.cleaned_data["manager_email"],
+            manager_name=form.cleaned_data["manager_name"],
+            **data,
+        )
+        obj.pk = onboarding.cooperative.pk
+        obj._state.adding = False
+        membership = onboarding.membership
+        link = invitations.invitation_send(membership=membership, site_url=invitations.site_url_for(request))
+        who = membership.user.get_username()
+        if link:
+            messages.warning(
+                request,
+                _(
+                    "%(user)s is the first administrator. Their link to choose a password (emailed to "
+                    "them, works once, for %(days)d days): %(link)s"
+                )
+                % {"user": who, "days": invitations.link_validity_days(), "link": link},
+            )
+        else:
+            messages.info(
+                request,
+                _("%(user)s is the first administrator; they log in with the password they already have.")
+                % {"user": who},
+            )
+
+    def write(self, actor, obj, data, change):
+        return services.cooperative_update(actor=actor, cooperative=obj, **data)
 
 
 class MembershipForm(ServiceRulesForm):
+    rules = staticmethod(services.validate_membership)
+
     class Meta:
         model = Membership
         fields = ["user", "cooperative", "role", "ends_on"]

@@ -11,7 +11,17 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework import filters as drf_filters
 
-from coop.models import Association, Certification, Cooperative, Family, Inspection, Lot, Member, Product
+from coop.models import (
+    Association,
+    Certification,
+    Cooperative,
+    Family,
+    Inspection,
+    Lot,
+    Member,
+    Membership,
+    Product,
+)
 from coop.serializers.base import MAX_ID
 
 MAX_SEARCH_LENGTH = 100
@@ -168,3 +178,16 @@ class InspectionFilter(filters.FilterSet):
     def filter_open_sanctions(self, queryset, name, value):
         sanctions = queryset.open_sanctions()
         return sanctions if value else queryset.exclude(pk__in=sanctions.values("pk"))
+
+
+class MembershipFilter(filters.FilterSet):
+    cooperative = _cooperative_filter()
+    active = filters.BooleanFilter(method="filter_active", label=_("In force today"))
+
+    class Meta:
+        model = Membership
+        fields = ["cooperative", "role", "active"]
+
+    def filter_active(self, queryset, name, value):
+        in_force = Membership.objects.active().values("pk")
+        return queryset.filter(pk__in=in_force) if value else queryset.exclude(pk__in=in_force)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from coop.views import base, imports, people, production
+from coop.views import access, base, imports, people, production
 from coop.views import certification as ics
 
 # Each kind of row has the same four pages under its co-op: list, new, detail, edit.
@@ -50,6 +50,12 @@ cooperative_patterns = [
     path("inspections/new/", ics.InspectionRecord.as_view(), name="inspection_record"),
     path("inspections/<int:pk>/", ics.InspectionDetail.as_view(), name="inspection_detail"),
     path("inspections/<int:pk>/close/", ics.InspectionClose.as_view(), name="inspection_close"),
+    # Who has access to the co-op ("Pessoas com acesso"): for its administrators.
+    path("access/", access.MembershipList.as_view(), name="membership_list"),
+    path("access/invite/", access.MembershipInvite.as_view(), name="membership_invite"),
+    path("access/<int:pk>/", access.MembershipDetail.as_view(), name="membership_detail"),
+    path("access/<int:pk>/end/", access.MembershipEnd.as_view(), name="membership_end"),
+    path("access/<int:pk>/resend/", access.MembershipResendLink.as_view(), name="membership_resend"),
     # Import of families and lots: upload and preview, confirm, problems, blank templates.
     path("import/", imports.ImportUpload.as_view(), name="import_upload"),
     path("import/confirm/", imports.ImportConfirm.as_view(), name="import_confirm"),

@@ -11,6 +11,8 @@ from coop.selectors.people import (
     family_search,
     member_list,
     member_search,
+    membership_history,
+    membership_list,
 )
 from coop.selectors.production import (
     Lineage,
@@ -28,6 +30,8 @@ from coop.selectors.production import (
 )
 
 __all__ = [
+    "membership_history",
+    "membership_list",
     "Lineage",
     "approving_inspections",
     "batch_input_candidates",

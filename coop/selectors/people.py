@@ -1,10 +1,10 @@
 """Reads for co-operatives and their people, shared by pages, API and tasks."""
 
-from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from coop.models import Association, Cooperative, Family, Member, Membership, Role
 from coop.selectors.history import HistoryEntry, object_history
-from coop.tenancy import cooperatives_for, scope
+from coop.tenancy import ADMINISTER, cooperatives_for, scope
 
 
 def cooperative_summary(*, cooperative: Cooperative) -> dict:
@@ -130,3 +130,31 @@ def cooperative_list(*, user) -> QuerySet[Cooperative]:
             Membership.objects.active().filter(user=user, cooperative=OuterRef("pk")).values("role")[:1]
         )
     return cooperatives_for(user).annotate(role=role)
+
+
+def membership_list(*, user, cooperative=None, search: str = "", role: str = "") -> QuerySet[Membership]:
+    """Memberships of the co-ops `user` administers (the access pages and API), with
+    their people, by co-op and username (ended ones included: `Membership.objects.active()`)."""
+    qs = (
+        scope(Membership.objects.all(), user, roles=ADMINISTER)
+        .select_related("user", "cooperative")
+        # `in_force`: the one rule of `Membership.objects.active()`, asked per row in SQL.
+        .annotate(in_force=Exists(Membership.objects.active().filter(pk=OuterRef("pk"))))
+    )
+    if cooperative is not None:
+        qs = qs.filter(cooperative=cooperative)
+    if search:
+        qs = qs.filter(
+            Q(user__username__icontains=search)
+            | Q(user__email__icontains=search)
+            | Q(user__first_name__icontains=search)
+            | Q(user__last_name__icontains=search)
+        )
+    if role:
+        qs = qs.filter(role=role)
+    return qs.order_by("cooperative__name", "user__username", "pk")
+
+
+def membership_history(*, membership: Membership, limit: int = 50) -> list[HistoryEntry]:
+    """Who gave, changed or ended this access, and when."""
+    return object_history(obj=membership, limit=limit, excluded=("cooperative", "user"))

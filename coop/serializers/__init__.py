@@ -17,6 +17,11 @@ from coop.serializers.certification import (
     InspectionCloseSerializer,
     InspectionSerializer,
 )
+from coop.serializers.memberships import (
+    MembershipEndSerializer,
+    MembershipInviteSerializer,
+    MembershipSerializer,
+)
 from coop.serializers.people import (
     AssociationSerializer,
     CooperativeSerializer,
@@ -34,6 +39,9 @@ from coop.serializers.production import (
 )
 
 __all__ = [
+    "MembershipEndSerializer",
+    "MembershipInviteSerializer",
+    "MembershipSerializer",
     "MAX_ID",
     "ActionSerializer",
     "AssociationSerializer",

@@ -8,6 +8,20 @@ from coop.services.certification import (
     inspection_record,
     inspections_bulk_record,
 )
+from coop.services.memberships import (
+    COMMAND_LINE,
+    COOPERATIVE_CREATE_FIELDS,
+    Invitation,
+    Onboarding,
+    cooperative_create,
+    cooperative_onboard,
+    membership_change,
+    membership_end,
+    membership_grant,
+    membership_invite,
+    validate_invitee_email,
+    validate_membership,
+)
 from coop.services.people import (
     ASSOCIATION_FIELDS,
     COOPERATIVE_FIELDS,
@@ -15,7 +29,6 @@ from coop.services.people import (
     MEMBER_FIELDS,
     association_create,
     association_update,
-    cooperative_create,
     cooperative_update,
     families_bulk_create,
     family_create,
@@ -23,7 +36,6 @@ from coop.services.people import (
     member_create,
     member_update,
     members_bulk_create,
-    membership_grant,
     validate_family,
     validate_member,
 )
@@ -40,6 +52,16 @@ from coop.services.production import (
 )
 
 __all__ = [
+    "COOPERATIVE_CREATE_FIELDS",
+    "validate_invitee_email",
+    "validate_membership",
+    "COMMAND_LINE",
+    "Invitation",
+    "Onboarding",
+    "cooperative_onboard",
+    "membership_change",
+    "membership_end",
+    "membership_invite",
     "ASSOCIATION_FIELDS",
     "COOPERATIVE_FIELDS",
     "FAMILY_FIELDS",

@@ -7,13 +7,13 @@ with the actor recorded in the history tables.
 
 from datetime import date
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from coop.models import Association, Cooperative, Family, Member, Membership
+from coop.models import Association, Cooperative, Family, Member
 from coop.services.base import apply_changes, locked, reject_nul_bytes, save_validated
 from coop.tenancy import ADMINISTER, MANAGE, RECORD, require
 
@@ -122,7 +122,7 @@ def member_update(*, actor, member: Member, **data) -> Member:
     return member
 
 
-# --- Co-operatives, products and memberships ----------------------------------------------
+# --- Co-operatives (opening one and its memberships: coop.services.memberships) ----------
 
 
 @transaction.atomic
@@ -132,31 +132,6 @@ def cooperative_update(*, actor, cooperative: Cooperative, **data) -> Cooperativ
     changed = apply_changes(cooperative, data, COOPERATIVE_FIELDS)
     if changed:
         save_validated(cooperative, actor=actor, update_fields=changed)
-    return cooperative
-
-
-@transaction.atomic
-def membership_grant(*, actor, cooperative: Cooperative, user, role: str, ends_on=None) -> Membership:
-    """Give `user` a role in `cooperative` (replacing any earlier role there)."""
-    require(actor, cooperative, ADMINISTER)
-    membership = Membership.objects.select_for_update().filter(
-        user=user, cooperative=cooperative
-    ).first() or Membership(user=user, cooperative=cooperative)
-    membership.role, membership.ends_on = role, ends_on
-    membership.full_clean(validate_unique=False)
-    membership._history_user = actor
-    membership.save()
-    return membership
-
-
-@transaction.atomic
-def cooperative_create(*, actor, **data) -> Cooperative:
-    """Only platform operators (superusers) open a new co-operative."""
-    if not (actor and actor.is_superuser):
-        raise PermissionDenied("Only a platform administrator can create a co-operative.")
-    cooperative = Cooperative()
-    apply_changes(cooperative, data, ("name", "slug", "country", "state", "municipality", "base_currency"))
-    save_validated(cooperative, actor=actor)
     return cooperative
 
 

@@ -323,6 +323,7 @@ def route_arguments(site, client) -> dict[str, dict]:
         "inspection_detail": {"pk": site.inspection.pk},
         "import_problems": {"token": _import_token(client, site.coop, site)},
         "import_template": {"kind": "lots"},
+        "membership_detail": {"pk": site.coop.memberships.get(user__username="a-staff").pk},
         # chain
         "buyer_detail": {"pk": site.buyer.pk},
         "buyer_edit": {"pk": site.buyer.pk},
@@ -368,6 +369,8 @@ WITH_QUERIES = {
     "premium_report": [f"?year={TODAY.year - 1}"],
     "indicator_detail": ["?period=month"],
 }
+# The access pages are for the co-op's administrators (a manager gets 403): walked as one.
+ADMINISTRATORS_ONLY = {"membership_list", "membership_invite", "membership_detail"}
 # Besides the routes: a pack's own page and file, and the pages outside /c/<slug>/.
 EXTRA = {
     "report_detail": "pack",
@@ -414,7 +417,7 @@ def walk(client, addresses) -> tuple[dict, dict]:
     return failures, english
 
 
-def _addresses(site, client) -> list[str]:
+def _addresses(site, client, *, administrator=False) -> list[str]:
     arguments = route_arguments(site, client)
     values = {
         "shipment": site.export.reference,
@@ -423,10 +426,14 @@ def _addresses(site, client) -> list[str]:
     }
     addresses = []
     for name, parameters in coop_routes().items():
+        if (name in ADMINISTRATORS_ONLY) != administrator:
+            continue
         kwargs = {"slug": site.coop.slug, **(arguments.get(name, {}) if parameters else {})}
         address = reverse(name, kwargs=kwargs)
         addresses.append(address)
         addresses += [address + query.format(**values) for query in WITH_QUERIES.get(name, [])]
+    if administrator:
+        return addresses
     for name, attribute in EXTRA.items():
         addresses.append(reverse(name, kwargs={"slug": site.coop.slug, "pk": getattr(site, attribute).pk}))
     addresses += ["/", reverse("federation_dashboard")]
@@ -450,6 +457,15 @@ def test_a_managers_pages_are_all_in_portuguese(client, personas, honey):
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "pt-br"
     addresses = _addresses(honey, client)
     assert len(addresses) > 100
+    failures, english = walk(client, addresses)
+    assert failures == {}, "\n".join(f"{a}: {s}" for a, s in failures.items())
+    assert english == {}, "\n".join(f"{a}: {found}" for a, found in english.items())
+
+
+def test_an_administrators_access_pages_are_in_portuguese(client, personas, honey):
+    client.force_login(personas.admin)
+    addresses = _addresses(honey, client, administrator=True)
+    assert len(addresses) == len(ADMINISTRATORS_ONLY)
     failures, english = walk(client, addresses)
     assert failures == {}, "\n".join(f"{a}: {s}" for a, s in failures.items())
     assert english == {}, "\n".join(f"{a}: {found}" for a, found in english.items())
@@ -555,13 +571,14 @@ def form_routes() -> list[str]:
     return names
 
 
-def test_forms_refuse_bad_input_in_portuguese(client, personas, honey):
-    client.force_login(personas.manager)
+@pytest.mark.parametrize("persona", ["manager", "admin"])
+def test_forms_refuse_bad_input_in_portuguese(client, personas, honey, persona):
+    client.force_login(getattr(personas, persona))
     arguments = route_arguments(honey, client)
     parameters = coop_routes()
     failures, english = {}, {}
-    names = form_routes()
-    assert len(names) > 20
+    names = [name for name in form_routes() if (name in ADMINISTRATORS_ONLY) == (persona == "admin")]
+    assert len(names) > (20 if persona == "manager" else 1)
     for name in names:
         kwargs = {"slug": honey.coop.slug, **(arguments.get(name, {}) if parameters[name] else {})}
         address = reverse(name, kwargs=kwargs)

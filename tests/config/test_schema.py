@@ -15,6 +15,7 @@ RESOURCES = [
     "associations",
     "families",
     "members",
+    "memberships",
     "products",
     "lots",
     "certifications",
@@ -149,3 +150,12 @@ def test_docs_reference_only_local_static_files():
     script = client.get("/api/docs/?script=").content.decode()
     assert '"/api/schema/"' in script
     assert not re.search(r"https?://", script)
+
+
+def test_memberships_are_invited_patched_and_ended_never_put_or_deleted(schema):
+    assert set(schema["paths"]["/api/v1/memberships/{id}/"]) == {"get", "patch"}
+    for path in ["/api/v1/memberships/", "/api/v1/memberships/{id}/end/"]:
+        names = {(p["in"], p["name"]) for p in schema["paths"][path]["post"]["parameters"]}
+        assert ("header", "Idempotency-Key") in names, path
+    invite = schema["components"]["schemas"]["MembershipInviteRequest"]["properties"]
+    assert {"cooperative", "email", "role", "ends_on", "name"} == set(invite)
