@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from whitenoise.compress import Compressor
 
 from config.logs import logging_config
-
 from config.storage import default_storage_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
