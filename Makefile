@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Two workers: the machines here (and CI) have two cores.
-PYTEST_ARGS ?= -n 2
+# Two workers: the machines here (and CI) have two cores. loadgroup keeps a module that
+# starts one server for all its tests (xdist_group) on one worker.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Development defaults; production sets DEBUG off and its own variables.

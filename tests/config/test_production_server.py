@@ -4,7 +4,8 @@ Once for the module: `deploy/collectstatic.sh` (DEBUG off) into a temporary fold
 PostgreSQL database migrated by `manage.py migrate` with production settings; a small co-op
 and its manager written into it (tests/config/production_server_data.py); then the real
 gunicorn started by `deploy/web.sh` with the project's gunicorn.conf.py, DEBUG off, a strong
-random key and its own ALLOWED_HOSTS, on a free port of 127.0.0.1. Requests say they came
+random key and its own ALLOWED_HOSTS, on a free port of 127.0.0.1 (the broker and cache of
+the environment, Redis in CI, when it gives them). Requests say they came
 through the TLS proxy (X-Forwarded-Proto), as the reverse proxy's do, so the HTTPS redirect
 and secure cookies stay on as in production.
 
@@ -33,7 +34,8 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.db import connection
 
-pytestmark = pytest.mark.postgres
+# One server for the module: with `--dist loadgroup` (make test) xdist keeps its tests on one worker.
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("production_server")]
 
 PROJECT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -134,14 +136,14 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("production")
     static_root = folder / "static"
     log_path = folder / "gunicorn.log"
-    database = f"{connection.settings_dict['NAME']}_server"
+    database = f"{connection.settings_dict['NAME']}_server_{os.getpid()}"
     database_url = _database_url(database)
     maintenance_url = _database_url("postgres")
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("GUNICORN_", "SENTRY_", "PYTEST_"))
-        and key not in {"DEBUG", "CELERY_BROKER_URL", "CACHE_URL", "WEB_CONCURRENCY", "LOG_FORMAT"}
+        and key not in {"DEBUG", "WEB_CONCURRENCY", "LOG_FORMAT"}
     }
     port = _free_port()
     env.update(
