@@ -275,7 +275,7 @@ def test_the_dockerfile_installs_from_the_lock_with_hashes_and_runs_as_a_user():
     assert users and users[-1] not in {"root", "0"}
     # The user comes before the command, and pango is there for WeasyPrint.
     assert final.index("USER ") < final.index("CMD ")
-    assert "libpango-1.0-0" in final and "libpangoft2-1.0-0" in final
+    assert "libpango-1.0-0" in final and "libpangoft2-1.0-0" in final and "fonts-" in final
     # Static files collected by the same script as the production test, with DEBUG off.
     assert "deploy/collectstatic.sh" in final and "DEBUG=true" not in DOCKERFILE
     assert re.search(r'(?m)^CMD \["deploy/web\.sh"\]', final)
