@@ -15,13 +15,17 @@ RUN /opt/venv/bin/pip install --require-hashes --only-binary=:all: -r /tmp/requi
 
 FROM python:3.11.14-slim-bookworm
 
-# WeasyPrint (labels, receipts, report PDFs) needs pango; gettext is not needed (Babel compiles).
+# WeasyPrint (labels, receipts, report PDFs) needs pango, and a font: the slim image has none.
+# gettext is not needed (Babel compiles the translations).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
-RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin mutirao \
+# The processes run as this user; the code stays root's, read-only to them. Its home is
+# writable for the caches some libraries keep (fontconfig's, for WeasyPrint).
+RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/mutirao \
+        --shell /usr/sbin/nologin mutirao \
     && mkdir -p /app /srv/mutirao/media \
     && chown mutirao:mutirao /srv/mutirao/media
 WORKDIR /app
