@@ -4,7 +4,11 @@ only by their uploader in their co-op, and purged when a day old.
 The S3 cases run against moto's S3 server, a stand-in started by the test (tests/s3.py)."""
 
 import datetime
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage, storages
@@ -194,6 +198,55 @@ def test_two_confirmations_at_once_import_once(personas, coop_a, coop_b):
         thread.join(timeout=60)
     assert statuses == [302, 302]
     assert Lot.objects.filter(cooperative=coop_a).count() == 3
+
+
+CONFIRM_IN_ANOTHER_PROCESS = """
+import sys, django
+django.setup()
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+client = Client(HTTP_ACCEPT_LANGUAGE="en")
+client.force_login(get_user_model().objects.get(username=sys.argv[1]))
+response = client.post(f"/c/{sys.argv[2]}/import/confirm/", {"token": sys.argv[3]})
+print(response.status_code, response.get("Location", ""))
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("backend", ["filesystem", "s3"])
+def test_a_preview_uploaded_here_is_confirmed_by_a_real_second_process(
+    request, settings, personas, coop_a, coop_b, backend
+):
+    """Two web processes share only the database and the storage: the second is a real one."""
+    if backend == "s3":
+        request.getfixturevalue("s3_storage")  # sets the S3 environment the child inherits
+    honey_world(coop_a, coop_b)
+    client = Client()
+    client.force_login(personas.staff)
+    token = upload(client)
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "CELERY_BROKER_URL": "",
+    }
+    child = subprocess.run(
+        [sys.executable, "-c", CONFIRM_IN_ANOTHER_PROCESS, "a-staff", "coop-a", token],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.split() == ["302", url("lot_list")]
+    assert Lot.objects.filter(cooperative=coop_a).count() == 3
+    assert confirm(client, token).status_code == 302 and Lot.objects.count() == 3  # taken there
 
 
 # --- Purging ----------------------------------------------------------------------------------
