@@ -230,10 +230,10 @@ def validate_membership(membership: Membership) -> None:
         _require_another_administrator(before, membership)
 
 
-def _validate_end_date(ends_on, *, field: str = "ends_on") -> None:
+def _validate_end_date(ends_on) -> None:
     if isinstance(ends_on, date) and ends_on < timezone.localdate():
         raise ValidationError(
-            {field: _("The last day cannot be in the past; to end access now, use “End access”.")}
+            {"ends_on": _("The last day cannot be in the past; to end access now, use “End access”.")}
         )
 
 
@@ -251,7 +251,7 @@ def _membership_save(membership: Membership, *, actor, role, ends_on, reason: st
         _require_another_administrator(before, membership)
     membership._history_user = _history_user(actor)
     membership._change_reason = reason
-    membership.save()
+    membership.save(update_fields=None if before.pk is None else ["role", "ends_on"])
     return membership
 
 

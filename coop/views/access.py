@@ -23,6 +23,9 @@ from coop.views.base import CooperativeMixin, CoopListView, ServiceFormView
 SECTION = "access"
 
 
+NEW_LINK = "access:new-link"  # the session key of a link to show once, on the list
+
+
 def _say_link(request, membership, link) -> None:
     who = membership.user.get_username()
     if link:
@@ -30,15 +33,13 @@ def _say_link(request, membership, link) -> None:
             request,
             _(
                 "%(user)s can now use Mutirão as %(role)s. Their link to choose a password was "
-                "emailed to them; you may also send it yourself (it works once, for %(days)d days): %(link)s"
+                "emailed to them; you may also send it yourself, from below (it works once, for "
+                "%(days)d days)."
             )
-            % {
-                "user": who,
-                "role": membership.get_role_display(),
-                "days": invitations.link_validity_days(),
-                "link": link,
-            },
+            % {"user": who, "role": membership.get_role_display(), "days": invitations.link_validity_days()},
         )
+        # Shown once in a field to copy (a long address would not wrap inside a message).
+        request.session[NEW_LINK] = {"user": who, "link": link}
     else:
         messages.success(
             request,
@@ -60,6 +61,9 @@ class MembershipList(CoopListView):
             search=value("q") or "",
             role=value("role") or "",
         )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(new_link=self.request.session.pop(NEW_LINK, None), **kwargs)
 
 
 class AccessFormView(ServiceFormView):
@@ -187,4 +191,5 @@ class MembershipResendLink(MembershipMixin, CooperativeMixin, View):
                 membership=membership, site_url=invitations.site_url_for(request)
             )
             _say_link(request, membership, link)
+            return redirect("membership_list", slug=self.cooperative.slug)
         return redirect("membership_detail", slug=self.cooperative.slug, pk=membership.pk)
