@@ -12,10 +12,12 @@ outside the co-op 404.
 import csv
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView
 
@@ -139,15 +141,16 @@ class ImportConfirm(ImportMixin, View):
             # The co-op changed since the preview (a code taken, a family suspended).
             form = ImportForm(initial={"kind": entry["kind"]})
             return render(request, "coop/import_form.html", {"form": form, **_problems(rejected)})
+        counts = {name: intcomma(count) for name, count in result.counts.items()}
         if result.kind == "families":
-            text = _("Imported %(count)s families.") % {"count": result.created}
+            text = ngettext("Imported %(count)s family.", "Imported %(count)s families.", result.created)
         else:
-            text = _(
-                "Imported %(count)s lots (%(accepted)s accepted, %(rejected)s rejected for moisture)."
-            ) % {
-                "count": result.created,
-                **result.counts,
-            }
+            text = ngettext(
+                "Imported %(count)s lot (accepted: %(accepted)s; rejected for moisture: %(rejected)s).",
+                "Imported %(count)s lots (accepted: %(accepted)s; rejected for moisture: %(rejected)s).",
+                result.created,
+            )
+        text %= {**counts, "count": intcomma(result.created)}
         messages.success(request, text)
         try:
             return redirect(LIST_AFTER_IMPORT[result.kind], slug=slug)

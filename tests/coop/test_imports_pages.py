@@ -61,7 +61,7 @@ def test_staff_previews_then_confirms_lots(client, personas, honey, settings):
 
     done = client.post(url("import_confirm"), {"token": token, "confirm": "1"}, follow=True)
     assert done.redirect_chain[-1][0] == url("lot_list")
-    assert "Imported 60 lots (59 accepted, 1 rejected for moisture)." in [
+    assert "Imported 60 lots (accepted: 59; rejected for moisture: 1)." in [
         str(m) for m in done.context["messages"]
     ]
     assert Lot.objects.filter(cooperative=honey.honey.cooperative).count() == 60
