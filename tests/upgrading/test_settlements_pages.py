@@ -229,7 +229,9 @@ def test_a_corrections_page_shows_the_nets_before_and_the_corrected_links_to_it(
         in client.get(url("settlement_detail", honey.coop, correction.pk)).content.decode()
     )
     text = b"".join(
-        client.get(url("settlement_lines_csv", honey.coop, correction.pk)).streaming_content
+        client.get(
+            url("settlement_lines_csv", honey.coop, correction.pk), HTTP_ACCEPT_LANGUAGE="en"
+        ).streaming_content
     ).decode()
     rows = {row["family_code"]: row for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
     assert (rows["F-01"]["net"], rows["F-01"]["net_before_correction"]) == ("850.01", "350.01")
@@ -391,7 +393,7 @@ def test_the_csv_has_every_line_and_neutralises_formulas(client, personas, honey
     family.household_name = '=HYPERLINK("http://x")'
     family.save(update_fields=["household_name"])
     client.force_login(personas.auditor)
-    response = client.get(url("settlement_lines_csv", honey.coop, draft.pk))
+    response = client.get(url("settlement_lines_csv", honey.coop, draft.pk), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="settlement-SET-2025.csv"'
     text = b"".join(response.streaming_content).decode()
@@ -411,10 +413,23 @@ def test_the_csv_keeps_a_negative_nets_sign(client, personas, honey):
     )
     client.force_login(personas.manager)
     text = b"".join(
-        client.get(url("settlement_lines_csv", honey.coop, settlement.pk)).streaming_content
+        client.get(
+            url("settlement_lines_csv", honey.coop, settlement.pk), HTTP_ACCEPT_LANGUAGE="en"
+        ).streaming_content
     ).decode()
     rows = {row["family_code"]: row for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
     assert rows["F-04"]["net"] == "-379.00"
+    # In Portuguese: ';' between cells and a decimal comma, the sign kept (a number, not text).
+    text = b"".join(
+        client.get(
+            url("settlement_lines_csv", honey.coop, settlement.pk), HTTP_ACCEPT_LANGUAGE="pt-br"
+        ).streaming_content
+    ).decode()
+    assert text.startswith("\ufeffsettlement;season;status;")
+    rows = {
+        row["family_code"]: row for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";")
+    }
+    assert (rows["F-04"]["net"], rows["F-04"]["advances"]) == ("-379,00", "400,00")
 
 
 def test_a_statement_of_a_family_without_a_line_is_404(client, personas, honey, draft):

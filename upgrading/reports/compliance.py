@@ -217,7 +217,9 @@ def check_certification_claims(cooperative: Cooperative, period: Period, as_of) 
         org_bad,
         _t,
     ) in rows:
-        schemes = [str(Scheme(s).label) for s, bad in (("fair_trade", ft_bad), ("organic", org_bad)) if bad]
+        schemes = [
+            str(Scheme(scheme).label) for scheme, bad in (("fair_trade", ft_bad), ("organic", org_bad)) if bad
+        ]
         findings.append(
             Finding(
                 label=f"{reference} ← {lot_code}",
