@@ -237,8 +237,10 @@ class SettlementDetail(SettlementMixin, TemplateView):
         corrections = list(
             settlement.corrections.order_by("created_at", "pk").only("pk", "reference", "status")
         )
+        draft = status == Settlement.Status.DRAFT
         return super().get_context_data(
             settlement=settlement,
+            freshness=selectors.settlement_freshness(settlement=settlement) if draft else None,
             cost_items=list(settlement.cost_items.all()),
             filters=filters,
             level=level,
