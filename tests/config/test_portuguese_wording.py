@@ -117,3 +117,25 @@ def test_a_list_of_more_than_999_rows_groups_its_count_but_not_its_links(client,
     assert "Página 1 de 24" in html
     assert "?page=2" in html  # numbers in links stay plain
     assert "1187" not in html.replace("?page=", "")
+
+
+def test_the_ledger_check_names_this_co_op_instead_of_a_placeholder(client, personas, coop_a):
+    client.force_login(personas.auditor)
+    html = client.get(
+        reverse("ledger_verify", args=[coop_a.slug]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "verify_ledger --coop coop-a" in html and "?cooperative=coop-a" in html
+    assert "SLUG" not in html and "SEQ:HASH" not in html
+
+
+@pytest.mark.parametrize(
+    ("persona", "told_to_act"),
+    [("auditor", False), ("manager", True)],
+)
+def test_the_overview_tells_only_managers_to_record(client, personas, coop_a, persona, told_to_act):
+    client.force_login(getattr(personas, persona))
+    page = client.get(reverse("dashboard_overview", args=[coop_a.slug]), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert page.status_code == 200 and "No active contract runs today." in html
+    for advice in ("Record a buyer's contract", "Generate one for the year", "open a settlement when"):
+        assert (advice in html) is told_to_act, advice
