@@ -323,6 +323,7 @@ def route_arguments(site, client) -> dict[str, dict]:
         "inspection_detail": {"pk": site.inspection.pk},
         "import_problems": {"token": _import_token(client, site.coop, site)},
         "import_template": {"kind": "lots"},
+        "import_template_xlsx": {"kind": "lots"},
         # chain
         "buyer_detail": {"pk": site.buyer.pk},
         "buyer_edit": {"pk": site.buyer.pk},
@@ -331,6 +332,7 @@ def route_arguments(site, client) -> dict[str, dict]:
         "shipment_detail": {"pk": site.export.pk},
         "shipment_edit": {"pk": site.draft.pk},
         "shipment_allocate": {"pk": site.draft.pk},
+        "shipment_confirm": {"pk": site.draft.pk},
         "shipment_trace": {"pk": site.export.pk},
         "shipment_trace_csv": {"pk": site.export.pk},
         "family_shipments": {"pk": site.certified.pk},
