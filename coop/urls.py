@@ -61,6 +61,12 @@ cooperative_patterns = [
     path("import/confirm/", imports.ImportConfirm.as_view(), name="import_confirm"),
     path("import/<str:token>/problems.csv", imports.ImportProblems.as_view(), name="import_problems"),
     path("import/template/<slug:kind>.csv", imports.ImportTemplate.as_view(), name="import_template"),
+    path(
+        "import/template/<slug:kind>.xlsx",
+        imports.ImportTemplate.as_view(),
+        {"extension": "xlsx"},
+        name="import_template_xlsx",
+    ),
 ]
 
 urlpatterns = [

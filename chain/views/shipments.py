@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.db.models import Count, Sum
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -25,6 +26,7 @@ from coop import selectors as coop_selectors
 from coop.forms import add_service_errors
 from coop.templatetags.units import kg as kg_text
 from coop.tenancy import MANAGE
+from coop.units import quantize_money
 from coop.views.base import CooperativeMixin, CoopListView, ServiceFormView
 
 HISTORY_ROWS = 50
@@ -312,10 +314,45 @@ class ShipmentStep(ShipmentDetail):
 
 
 class ShipmentConfirm(ShipmentStep):
+    """Confirming is a step of its own: GET (or a POST without `confirm_step`) shows what
+    will happen — the lots and kg, the claims, the price and value, that it cannot be
+    undone — and only the POST of that page's button confirms."""
+
+    http_method_names = ["get", "post"]
     done_message = gettext_lazy("Shipment %(reference)s confirmed: its lots are counted as sold.")
+    step_template = "chain/shipment_confirm.html"
 
     def run(self, shipment):
         services.shipment_confirm(actor=self.request.user, shipment=shipment)
+
+    def get(self, request, *args, **kwargs):
+        shipment = self.shipment
+        if shipment.status != Shipment.Status.DRAFT:
+            messages.info(
+                request,
+                _("Shipment %(reference)s is not a draft any more.") % {"reference": shipment.reference},
+            )
+            return redirect(self.detail_url("shipment_detail", shipment.pk))
+        totals = shipment.allocations.aggregate(count=Count("pk"), kg=Sum("kg"))
+        contract = shipment.contract
+        premium = contract.premium_per_kg if contract and contract.premium_per_kg else None
+        return render(
+            request,
+            self.step_template,
+            {
+                "shipment": shipment,
+                "lot_count": totals["count"],
+                "kg": totals["kg"] or Decimal("0"),
+                "premium_per_kg": premium,
+                "premium": quantize_money((totals["kg"] or 0) * premium) if premium else None,
+                "base_currency": self.cooperative.base_currency,
+            },
+        )
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("confirm_step") != "1":
+            return self.get(request, *args, **kwargs)
+        return super().post(request, *args, **kwargs)
 
 
 class ShipmentMarkShipped(ShipmentStep):

@@ -5,10 +5,8 @@ Auditors verify certification claims with these, so the CSV carries every lot, a
 text cells can never run as a spreadsheet formula.
 """
 
-import csv
 from decimal import Decimal
 
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.views.generic import ListView, TemplateView, View
@@ -17,7 +15,7 @@ from chain import selectors
 from chain.views import reads
 from chain.views.shipments import ShipmentMixin
 from coop import selectors as coop_selectors
-from coop.spreadsheets import spreadsheet_text
+from coop.spreadsheets import SpreadsheetCSV, spreadsheet_text
 from coop.views.base import PAGE_SIZE, CooperativeMixin
 
 TRACE_ROWS = 500  # lots listed on the page; the CSV has them all
@@ -42,11 +40,6 @@ CSV_COLUMNS = [
     "collection_point_code",
     "collection_point",
 ]
-
-
-def _decimal(value) -> str:
-    # Numbers as a machine reads them: a dot, no grouping, never negative here.
-    return "" if value is None else format(Decimal(value).normalize(), "f")
 
 
 class ShipmentTraceMixin(ShipmentMixin):
@@ -82,11 +75,10 @@ class ShipmentTrace(ShipmentTraceMixin, TemplateView):
 class ShipmentTraceCSV(ShipmentTraceMixin, View):
     def get(self, request, *args, **kwargs):
         shipment, sold = self.shipment, self.sold
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        sheet = SpreadsheetCSV(request.LANGUAGE_CODE)
         # The reference is letters, digits, dots, dashes and underscores (code_validator).
-        response["Content-Disposition"] = f'attachment; filename="trace-{shipment.reference}.csv"'
-        response.write("\ufeff")  # so that Excel reads the accents as UTF-8
-        writer = csv.writer(response)
+        response = sheet.response(f"trace-{shipment.reference}.csv")
+        writer = sheet.writer(response)
         writer.writerow(CSV_COLUMNS)
         trace = self.traced
         families = {family.pk: family for family in trace["families"]}  # with their associations
@@ -101,9 +93,9 @@ class ShipmentTraceCSV(ShipmentTraceMixin, View):
                     lot.kind,
                     spreadsheet_text(lot.product.name),
                     lot.collected_on.isoformat(),
-                    _decimal(lot.net_kg),
-                    _decimal(sold.get(lot.pk)),
-                    _decimal(lot.moisture_pct),
+                    sheet.number(lot.net_kg, normalize=True),
+                    sheet.number(sold.get(lot.pk), normalize=True),
+                    sheet.number(lot.moisture_pct, normalize=True),
                     spreadsheet_text(family.code if family else ""),
                     spreadsheet_text(family.household_name if family else ""),
                     spreadsheet_text(home.code if home else ""),

@@ -51,8 +51,9 @@ class ImportCommand(BaseCommand):
         except ImportRejected as rejected:
             for problem in rejected.problems:
                 self.stderr.write(str(problem))
+            count = len(rejected.problems)
             raise CommandError(
-                f"{path.name}: {len(rejected.problems)} problem(s); nothing was imported."
+                f"{path.name}: {count} {'problem' if count == 1 else 'problems'}; nothing was imported."
             ) from None
         except PermissionDenied:
             raise CommandError(f"{actor} may not import {self.kind} into {cooperative.slug}.") from None

@@ -31,6 +31,17 @@ FAMILY_FILE = Columns(
         "longitude",
     ),
     required=frozenset({"code", "household_name", "municipality", "joined_on"}),
+    # The first name of each is the import template's header in Portuguese.
+    portuguese={
+        "code": ("código",),
+        "household_name": ("nome_da_família", "família", "nome"),
+        "association": ("associação",),
+        "municipality": ("município",),
+        "joined_on": ("entrou_em", "data_de_entrada"),
+        "status": ("situação",),
+        "land_tenure": ("posse_da_terra",),
+        "hives": ("colmeias",),
+    },
 )
 PREVIEW_ROWS = 50
 

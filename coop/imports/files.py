@@ -8,9 +8,10 @@ the import services' business. A malformed file is an `ImportRejected`, never a 
 
 import csv
 import io
+import unicodedata
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils.translation import gettext as _
@@ -27,10 +28,30 @@ EXTENSIONS = (".csv", ".xlsx")
 
 @dataclass(frozen=True)
 class Columns:
-    """The columns one kind of file may have; `required` ones must be in the header."""
+    """The columns one kind of file may have; `required` ones must be in the header.
+
+    `portuguese` names each column in Portuguese, as the import template writes it: a
+    header may use either name ("código" or "code"), accents and capitals optional.
+    """
 
     names: tuple[str, ...]
     required: frozenset[str]
+    portuguese: dict = field(default_factory=dict)
+
+    def canonical(self, name: str) -> str:
+        """The column a normalised header cell names (its English name), or itself."""
+        if name in self.names:
+            return name
+        return self.aliases().get(name, name)
+
+    def aliases(self) -> dict[str, str]:
+        return {_normalise(alias): name for name, aliases in self.portuguese.items() for alias in aliases}
+
+    def headers(self, language: str | None) -> list[str]:
+        """The header row of a template in `language`: Portuguese names, or the English ones."""
+        if (language or "").lower().startswith("pt"):
+            return [self.portuguese.get(name, (name,))[0] for name in self.names]
+        return list(self.names)
 
 
 @dataclass
@@ -80,7 +101,10 @@ def _blank_row(cells) -> bool:
 
 
 def _normalise(cell) -> str:
-    return str(cell).strip().lower().replace(" ", "_").replace("-", "_")
+    # "Kg líquido" and "kg_liquido" name the same column: accents, case, spaces and dashes aside.
+    text = unicodedata.normalize("NFKD", str(cell).strip().lower())
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return text.replace(" ", "_").replace("-", "_")
 
 
 def _check_header(header: list, columns: Columns) -> list[str]:
@@ -89,7 +113,7 @@ def _check_header(header: list, columns: Columns) -> list[str]:
         cells.pop()
     if len(cells) > MAX_COLUMNS:
         refuse(_("The file has more than %(count)s columns.") % {"count": MAX_COLUMNS})
-    names = [_normalise(cell) if not _blank(cell) else "" for cell in cells]
+    names = [columns.canonical(_normalise(cell)) if not _blank(cell) else "" for cell in cells]
     problems = []
     for position, name in enumerate(names, start=1):
         if not name:

@@ -56,6 +56,22 @@ LOT_FILE = Columns(
         "notes",
     ),
     required=frozenset({"kind", "family", "product", "collected_on", "net_kg"}),
+    # The first name of each is the import template's header in Portuguese.
+    portuguese={
+        "kind": ("tipo",),
+        "code": ("código",),
+        "family": ("família",),
+        "association": ("ponto_de_coleta", "associação"),
+        "product": ("produto",),
+        "harvested_on": ("colhido_em",),
+        "collected_on": ("entregue_em", "data"),
+        "gross_kg": ("kg_bruto",),
+        "net_kg": ("kg_líquido",),
+        "moisture_pct": ("umidade_pct", "umidade", "umidade_%"),
+        "organic": ("orgânico",),
+        "price_per_kg": ("preço_por_kg",),
+        "notes": ("observações",),
+    },
 )
 IMPORTED_KINDS = (Lot.Kind.BARREL, Lot.Kind.NUT_PURCHASE, Lot.Kind.DELIVERY)
 # Every column of a lot but its id, in the order the rows to write are built.

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 MESSAGES_IN_ERROR = 1_000  # problems carried as ValidationError messages; `.problems` has them all
 
@@ -36,9 +37,11 @@ class ImportRejected(ValidationError):
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
         messages = [str(problem) for problem in self.problems[:MESSAGES_IN_ERROR]]
-        if len(self.problems) > MESSAGES_IN_ERROR:
+        more = len(self.problems) - MESSAGES_IN_ERROR
+        if more > 0:
             messages.append(
-                _("… and %(count)s more problems.") % {"count": len(self.problems) - MESSAGES_IN_ERROR}
+                ngettext("… and %(count)s more problem.", "… and %(count)s more problems.", more)
+                % {"count": more}
             )
         super().__init__(messages)
 

@@ -10,64 +10,28 @@ Only roles that record families and lots (RECORD) may import: auditors get 403, 
 outside the co-op 404, and so does a preview of another co-op or another user.
 """
 
-import csv
+from decimal import Decimal
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView
 
 from coop.forms.imports import ImportForm
 from coop.imports import KINDS, ImportRejected, import_file
 from coop.imports.pending import pending_discard, pending_get, pending_keep, pending_read, pending_take
-from coop.spreadsheets import spreadsheet_text
+from coop.imports.template import template_rows
+from coop.spreadsheets import SpreadsheetCSV, spreadsheet_text
 from coop.tenancy import RECORD
 from coop.views.base import CooperativeMixin
 
 PAGE_PROBLEMS = 200  # problems listed on the page; every one in the CSV download
 LIST_AFTER_IMPORT = {"families": "family_list", "lots": "lot_list"}
-TEMPLATE_ROWS = {
-    "families": [
-        {
-            "code": "F0001",
-            "household_name": "Família Sousa",
-            "association": "HR-01",
-            "municipality": "Simplício Mendes",
-            "joined_on": "2012-03-01",
-            "status": "active",
-            "land_tenure": "owner",
-            "hives": "24",
-            "latitude": "-7.853",
-            "longitude": "-41.910",
-        }
-    ],
-    "lots": [
-        {
-            "kind": "barrel",
-            "family": "F0001",
-            "association": "HR-01",
-            "product": "HONEY",
-            "harvested_on": "2026-02-20",
-            "collected_on": "2026-03-01",
-            "gross_kg": "21.5",
-            "net_kg": "20.0",
-            "moisture_pct": "18.5",
-        },
-        {
-            "kind": "nut_purchase",
-            "family": "F0002",
-            "association": "CANT-01",
-            "product": "NUTS",
-            "collected_on": "2026-03-02",
-            "net_kg": "12.5",
-            "price_per_kg": "3.20",
-            "organic": "no",
-        },
-    ],
-}
 
 
 class ImportMixin(CooperativeMixin):
@@ -142,15 +106,16 @@ class ImportConfirm(ImportMixin, View):
             # The co-op changed since the preview (a code taken, a family suspended).
             form = ImportForm(initial={"kind": preview.kind})
             return render(request, "coop/import_form.html", {"form": form, **_problems(rejected)})
+        counts = {name: intcomma(count) for name, count in result.counts.items()}
         if result.kind == "families":
-            text = _("Imported %(count)s families.") % {"count": result.created}
+            text = ngettext("Imported %(count)s family.", "Imported %(count)s families.", result.created)
         else:
-            text = _(
-                "Imported %(count)s lots (%(accepted)s accepted, %(rejected)s rejected for moisture)."
-            ) % {
-                "count": result.created,
-                **result.counts,
-            }
+            text = ngettext(
+                "Imported %(count)s lot (accepted: %(accepted)s; rejected for moisture: %(rejected)s).",
+                "Imported %(count)s lots (accepted: %(accepted)s; rejected for moisture: %(rejected)s).",
+                result.created,
+            )
+        text %= {**counts, "count": intcomma(result.created)}
         messages.success(request, text)
         try:
             return redirect(LIST_AFTER_IMPORT[result.kind], slug=slug)
@@ -178,10 +143,9 @@ class ImportProblems(ImportMixin, View):
             problems = []
         except ImportRejected as rejected:
             problems = rejected.problems
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="problems.csv"'
-        response.write("\ufeff")  # so that Excel reads the accents as UTF-8
-        writer = csv.writer(response)
+        sheet = SpreadsheetCSV(request.LANGUAGE_CODE)
+        response = sheet.response("problems.csv")
+        writer = sheet.writer(response)
         writer.writerow([_("row"), _("column"), _("problem")])
         for problem in problems:
             writer.writerow(
@@ -195,25 +159,48 @@ class ImportProblems(ImportMixin, View):
 
 
 class ImportTemplate(ImportMixin, View):
-    """An empty file with the right header and example rows, to fill in a spreadsheet."""
+    """The co-op's file to fill in: the header (in Portuguese for a Portuguese reader; the
+    import reads both) and example rows with the co-op's own codes, as CSV in the reader's
+    spreadsheet dialect (coop.spreadsheets.SpreadsheetCSV) or as XLSX."""
 
-    def get(self, request, slug, kind):
+    def get(self, request, slug, kind, extension="csv"):
         if kind not in KINDS:
             raise Http404
-        columns = KINDS[kind][0].names
-        # Brazilian spreadsheets expect ';' between cells and a decimal comma.
-        brazilian = request.LANGUAGE_CODE.lower().startswith("pt")
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{kind}.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response, delimiter=";" if brazilian else ",")
-        writer.writerow(columns)
-        for example in TEMPLATE_ROWS[kind]:
-            row = [example.get(column, "") for column in columns]
-            writer.writerow([_decimal_comma(cell) for cell in row] if brazilian else row)
+        columns = KINDS[kind][0]
+        headers = columns.headers(request.LANGUAGE_CODE)
+        rows = [
+            [example.get(name) for name in columns.names]
+            for example in template_rows(cooperative=self.cooperative, kind=kind)
+        ]
+        filename = f"{self.cooperative.slug}-{kind}"  # a slug: letters, digits and dashes
+        if extension == "xlsx":
+            return _xlsx(f"{filename}.xlsx", headers, rows)
+        sheet = SpreadsheetCSV(request.LANGUAGE_CODE)
+        response = sheet.response(f"{filename}.csv")
+        writer = sheet.writer(response)
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow(
+                [
+                    sheet.number(cell, normalize=True)
+                    if isinstance(cell, Decimal)
+                    else spreadsheet_text(cell)
+                    for cell in row
+                ]
+            )
         return response
 
 
-def _decimal_comma(cell: str) -> str:
-    is_number = cell.replace(".", "", 1).lstrip("-").isdigit()
-    return cell.replace(".", ",") if is_number else cell
+def _xlsx(filename: str, headers: list[str], rows: list[list]) -> HttpResponse:
+    from openpyxl import Workbook  # only this download pays for it
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(headers)
+    for row in rows:
+        # Numbers stay numbers (the reader's spreadsheet shows its own decimal mark).
+        sheet.append([cell if isinstance(cell, Decimal) else spreadsheet_text(cell) for cell in row])
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    workbook.save(response)
+    return response

@@ -168,6 +168,7 @@ def test_honey_manager_sells_under_the_contract_and_sees_its_fulfilment_move(hon
     _allocate(page, "BR-020", 2)  # BR-0201 and BR-0202, both certified
     expect(page.locator("dl.facts")).to_contain_text("600 kg")
     page.click("text=Confirmar embarque")
+    page.click("text=Sim, confirmar o embarque")  # the step that says what happens
     page.wait_for_load_state("networkidle")
     expect(page.locator(".badge.status-confirmed").first).to_be_visible()
 
@@ -195,6 +196,7 @@ def test_a_confirmation_refused_for_an_uncertified_family_names_the_lot_and_why(
     page.wait_for_url(re.compile(r"/shipments/\d+/$"))
 
     page.click("text=Confirmar embarque")
+    page.click("text=Sim, confirmar o embarque")  # the step that says what happens
     page.wait_for_load_state("networkidle")
     reasons = page.locator(".alert .step-errors li", has_text="BR-0299")
     expect(reasons.first).to_contain_text("famílias não certificadas")

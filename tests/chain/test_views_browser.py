@@ -144,6 +144,7 @@ def test_manager_sells_from_a_contract_on_a_phone(phone, live_server, scene):
     phone.wait_for_url(re.compile(r"/shipments/\d+/$"))
 
     phone.click("text=Confirmar embarque")
+    phone.click("text=Sim, confirmar o embarque")  # the step that says what happens
     phone.wait_for_load_state("networkidle")
     sync_api.expect(phone.locator(".badge.status-confirmed").first).to_be_visible()
     _shot(phone, "shipment-confirmed")
@@ -164,6 +165,7 @@ def test_a_refused_confirmation_shows_the_lot_on_a_phone(phone, live_server, sce
     phone.click("button[name=save]")
     phone.wait_for_url(re.compile(r"/shipments/\d+/$"))
     phone.click("text=Confirmar embarque")
+    phone.click("text=Sim, confirmar o embarque")  # the step that says what happens
     sync_api.expect(phone.locator(".alert")).to_contain_text("BR-0005")
     _shot(phone, "shipment-refused")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -233,7 +233,10 @@ def test_manager_confirms_ships_and_records_payment(client, personas, sales, eng
     client.force_login(personas.manager)
     detail = url("shipment_detail", sales.coop, shipment.pk)
 
-    assert client.post(url("shipment_confirm", sales.coop, shipment.pk))["Location"] == detail
+    assert (
+        client.post(url("shipment_confirm", sales.coop, shipment.pk), {"confirm_step": "1"})["Location"]
+        == detail
+    )
     shipment.refresh_from_db()
     lot.refresh_from_db()
     assert shipment.status == "confirmed" and lot.allocated_kg == Decimal("20.000")
@@ -255,12 +258,45 @@ def test_manager_confirms_ships_and_records_payment(client, personas, sales, eng
     assert "Next step" not in html  # nothing left to do
 
 
+def test_confirming_first_shows_what_will_happen_and_only_the_step_confirms(client, personas, sales):
+    lots = [sales.barrel(code="BR-A", kg="20.5"), sales.barrel(code="BR-B", kg="1200")]
+    shipment = sales.shipment([(lots[0], "20.5"), (lots[1], "1200")], reference="S-STEP")
+    client.force_login(personas.manager)
+    step = url("shipment_confirm", sales.coop, shipment.pk)
+    assert step in client.get(url("shipment_detail", sales.coop, shipment.pk)).content.decode()
+
+    page = client.get(step, HTTP_ACCEPT_LANGUAGE="pt-br")
+    html = page.content.decode()
+    assert page.status_code == 200 and page.templates[0].name == "chain/shipment_confirm.html"
+    assert "2 lotes, 1.220,5\xa0kg ao todo, passam a contar como vendidos" in html
+    assert "comércio justo e orgânico" in html  # the claims the lots must meet
+    assert "US$\xa03,00" in html and "US$\xa03.661,50" in html  # price per kg and value
+    assert "US$\xa0244,10" in html  # the contract's premium on 1,220.5 kg
+    assert "não pode ser desfeito" in html
+    # Neither the GET nor a POST without the step confirms.
+    assert client.post(step).status_code == 200
+    shipment.refresh_from_db()
+    assert shipment.status == "draft"
+    assert client.post(step, {"confirm_step": "1"}).status_code == 302
+    shipment.refresh_from_db()
+    assert shipment.status == "confirmed"
+    # Once confirmed, the step sends back to the shipment.
+    assert client.get(step)["Location"] == url("shipment_detail", sales.coop, shipment.pk)
+
+
+@pytest.mark.parametrize(("persona", "status"), [("staff", 403), ("auditor", 403), ("outsider", 404)])
+def test_only_managers_of_the_co_op_see_the_confirmation_step(client, personas, sales, persona, status):
+    shipment = sales.shipment([(sales.barrel(code="BR-C"), "5")], reference="S-NO")
+    client.force_login(getattr(personas, persona))
+    assert client.get(url("shipment_confirm", sales.coop, shipment.pk)).status_code == status
+
+
 def test_a_refused_confirmation_names_the_lot_and_the_rule(client, personas, sales, english):
     good = sales.barrel(code="BR-GOOD")
     bad = sales.barrel(family=sales.uncertified, code="BR-BAD")
     shipment = sales.shipment([(good, "10"), (bad, "10")], reference="S-MIXED")
     client.force_login(personas.manager)
-    response = client.post(url("shipment_confirm", sales.coop, shipment.pk))
+    response = client.post(url("shipment_confirm", sales.coop, shipment.pk), {"confirm_step": "1"})
     assert response.status_code == 400
     html = response.content.decode()
     assert "Lot BR-BAD cannot be sold as Fair trade" in html
@@ -279,14 +315,16 @@ def test_a_refusal_reads_in_portuguese(client, personas, sales):
     lot = sales.barrel(moisture="19.5", code="BR-MOLHADO")
     shipment = sales.shipment([(lot, "10")], reference="S-WET")
     client.force_login(personas.manager)
-    html = client.post(url("shipment_confirm", sales.coop, shipment.pk)).content.decode()
+    html = client.post(
+        url("shipment_confirm", sales.coop, shipment.pk), {"confirm_step": "1"}
+    ).content.decode()
     assert "BR-MOLHADO" in html and "umidade" in html
 
 
 def test_confirming_twice_is_refused_with_a_message(client, personas, sales, english):
     shipment = confirmed(sales, [(sales.barrel(), "5")])
     client.force_login(personas.manager)
-    response = client.post(url("shipment_confirm", sales.coop, shipment.pk))
+    response = client.post(url("shipment_confirm", sales.coop, shipment.pk), {"confirm_step": "1"})
     assert response.status_code == 400
     assert "can no longer be changed" in response.content.decode()
 

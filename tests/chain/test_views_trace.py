@@ -64,7 +64,7 @@ def test_the_trace_page_shows_every_lot_family_and_association(client, personas,
 
 def test_the_csv_has_a_row_per_lot_with_family_and_association(client, personas, sales, drum):
     client.force_login(personas.auditor)
-    response = client.get(url("shipment_trace_csv", sales.coop, drum.pk))
+    response = client.get(url("shipment_trace_csv", sales.coop, drum.pk), HTTP_ACCEPT_LANGUAGE="en")
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith("attachment;")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -93,12 +93,24 @@ def test_csv_text_cells_never_start_a_formula(client, personas, sales, evil):
         )
     shipment = confirmed(sales, [(sales.barrel(family=family, code="BR-EVIL"), "5")])
     client.force_login(personas.manager)
-    content = client.get(url("shipment_trace_csv", sales.coop, shipment.pk)).content.decode("utf-8-sig")
+    response = client.get(url("shipment_trace_csv", sales.coop, shipment.pk), HTTP_ACCEPT_LANGUAGE="en")
+    content = response.content.decode("utf-8-sig")
     (row,) = list(csv.DictReader(io.StringIO(content)))
     assert row["family"] == "'" + evil
     assert row["family_association"] == row["collection_point"] == "'" + evil
     for value in row.values():
         assert not value.startswith(("=", "+", "-", "@", "\t", "\r", "\n")), value
+
+
+def test_the_csv_in_portuguese_opens_in_a_brazilian_spreadsheet(client, personas, sales):
+    shipment = confirmed(sales, [(sales.barrel(kg="20.5", moisture="18.5", code="BR-HALF"), "20.5")])
+    client.force_login(personas.auditor)
+    response = client.get(url("shipment_trace_csv", sales.coop, shipment.pk), HTTP_ACCEPT_LANGUAGE="pt-br")
+    assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark
+    text = response.content.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("shipment;role;lot;")
+    (row,) = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert (row["net_kg"], row["kg_in_shipment"], row["moisture_pct"]) == ("20,5", "20,5", "18,5")
 
 
 def test_a_family_page_links_to_its_shipments(client, personas, sales, drum, english):

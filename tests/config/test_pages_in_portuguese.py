@@ -324,6 +324,7 @@ def route_arguments(site, client) -> dict[str, dict]:
         "import_problems": {"token": _import_token(client, site.coop, site)},
         "import_template": {"kind": "lots"},
         "membership_detail": {"pk": site.coop.memberships.get(user__username="a-staff").pk},
+        "import_template_xlsx": {"kind": "lots"},
         # chain
         "buyer_detail": {"pk": site.buyer.pk},
         "buyer_edit": {"pk": site.buyer.pk},
@@ -332,6 +333,7 @@ def route_arguments(site, client) -> dict[str, dict]:
         "shipment_detail": {"pk": site.export.pk},
         "shipment_edit": {"pk": site.draft.pk},
         "shipment_allocate": {"pk": site.draft.pk},
+        "shipment_confirm": {"pk": site.draft.pk},
         "shipment_trace": {"pk": site.export.pk},
         "shipment_trace_csv": {"pk": site.export.pk},
         "family_shipments": {"pk": site.certified.pk},

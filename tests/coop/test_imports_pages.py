@@ -1,11 +1,17 @@
 """The import page: upload, preview, confirm (once), cancel; problems listed; roles and tenancy."""
 
+import datetime
+import io
+from decimal import Decimal
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import load_workbook
 
+from coop import services as coop_services
 from coop.forms import imports as import_forms
-from coop.models import Family, Lot, Role
+from coop.models import Association, Family, Lot, Role
 from coop.views import imports as import_views
 from tests.coop.imports_data import (
     FAMILY_HEADER,
@@ -61,7 +67,7 @@ def test_staff_previews_then_confirms_lots(client, personas, honey, settings):
 
     done = client.post(url("import_confirm"), {"token": token, "confirm": "1"}, follow=True)
     assert done.redirect_chain[-1][0] == url("lot_list")
-    assert "Imported 60 lots (59 accepted, 1 rejected for moisture)." in [
+    assert "Imported 60 lots (accepted: 59; rejected for moisture: 1)." in [
         str(m) for m in done.context["messages"]
     ]
     assert Lot.objects.filter(cooperative=honey.honey.cooperative).count() == 60
@@ -102,6 +108,11 @@ def test_a_bad_file_lists_its_problems_and_saves_nothing(client, personas, honey
         "3,family,No family with code F-OTHER in this co-operative.",
         "4,moisture_pct,Moisture is a percentage between 0 and 100.",
     ]
+    # For a Portuguese reader, the cells are separated as a Brazilian spreadsheet expects.
+    listed = client.get(url("import_problems", token=page.context["token"]), HTTP_ACCEPT_LANGUAGE="pt-br")
+    assert listed.content.startswith(b"\xef\xbb\xbf")
+    lines = listed.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "linha;coluna;problema" and lines[1].startswith("2;net_kg;")
 
 
 def test_formula_in_a_cell_is_named_on_the_page(client, personas, honey):
@@ -215,20 +226,73 @@ def test_anonymous_is_sent_to_log_in(client):
     assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
-def test_blank_templates_have_the_columns_and_read_back(client, personas, honey):
+def test_the_template_in_english_has_the_english_header(client, personas, honey):
     client.force_login(personas.staff)
     english = client.get(url("import_template", kind="lots"), HTTP_ACCEPT_LANGUAGE="en")
-    text = english.content.decode("utf-8-sig")
-    assert text.splitlines()[0] == ",".join(LOT_HEADER)
-    assert english["Content-Disposition"] == 'attachment; filename="lots.csv"'
-    portuguese = client.get(url("import_template", kind="families"), HTTP_ACCEPT_LANGUAGE="pt-br")
-    lines = portuguese.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == ";".join(FAMILY_HEADER) and "-7,853" in lines[1]
+    assert english.content.decode("utf-8-sig").splitlines()[0] == ",".join(LOT_HEADER)
+    assert english["Content-Disposition"] == 'attachment; filename="coop-a-lots.csv"'
     assert client.get(url("import_template", kind="members")).status_code == 404
 
-    # The template file goes through the import: only its example codes are unknown here.
-    page = upload(client, portuguese.content, kind="families", filename="families.csv")
-    assert [(p.column, p.row) for p in page.context["problems"]] == [("association", 2)]
+
+def test_the_lots_template_has_the_co_ops_codes_and_imports_as_it_is(client, personas, honey, coop_b):
+    coop_services.lot_record(
+        actor=personas.staff,
+        cooperative=honey.honey.cooperative,
+        kind="barrel",
+        family=honey.active,
+        association=honey.honey_room,
+        product=honey.honey,
+        collected_on=datetime.date(2026, 3, 1),
+        net_kg=Decimal("20.500"),
+        moisture_pct=Decimal("18.50"),
+    )
+    client.force_login(personas.staff)
+    portuguese = client.get(url("import_template", kind="lots"), HTTP_ACCEPT_LANGUAGE="pt-br")
+    lines = portuguese.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("tipo;código;família;ponto_de_coleta;produto;")
+    cells = dict(zip(lines[0].split(";"), lines[1].split(";"), strict=True))
+    assert (cells["tipo"], cells["família"], cells["ponto_de_coleta"], cells["produto"]) == (
+        "barrel",
+        "F-ACTIVE",
+        "HR-1",
+        "HONEY",
+    )
+    assert (cells["kg_líquido"], cells["umidade_pct"]) == ("20,5", "18,5")  # decimal commas
+    # Filled in as it is, with its Portuguese headers, it goes through the import.
+    page = upload(client, portuguese.content, kind="lots", filename="lotes.csv")
+    assert page.context["result"].rows == 1
+
+
+def test_the_families_template_as_xlsx_proposes_new_codes_that_import(client, personas, honey):
+    client.force_login(personas.manager)
+    response = client.get(url("import_template_xlsx", kind="families"), HTTP_ACCEPT_LANGUAGE="pt-br")
+    assert response["Content-Disposition"] == 'attachment; filename="coop-a-families.xlsx"'
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("código", "nome_da_família", "associação", "município")
+    codes = set(Family.objects.filter(cooperative=honey.active.cooperative).values_list("code", flat=True))
+    assert {rows[1][0], rows[2][0]}.isdisjoint(codes) and rows[1][0] != rows[2][0]
+    points = set(
+        Association.objects.filter(cooperative=honey.active.cooperative).values_list("code", flat=True)
+    )
+    assert {rows[1][2], rows[2][2]} <= points  # the co-op's own associations
+    page = upload(client, response.content, kind="families", filename="familias.xlsx")
+    assert page.context["result"].rows == 2
+
+
+@pytest.mark.parametrize("name", ["import_template", "import_template_xlsx"])
+@pytest.mark.parametrize(("persona", "status"), [("auditor", 403), ("outsider", 404)])
+def test_templates_are_for_recorders_of_the_co_op(client, personas, honey, name, persona, status):
+    client.force_login(getattr(personas, persona))
+    assert client.get(url(name, kind="lots")).status_code == status
+
+
+def test_english_and_portuguese_headers_are_both_read(client, personas, honey):
+    portuguese = ["Tipo", "Família", "Ponto de coleta", "Produto", "Entregue em", "Kg líquido", "Umidade %"]
+    row = ["barrel", "F-ACTIVE", "HR-1", "HONEY", "01/03/2026", "20,5", "18,5"]
+    client.force_login(personas.staff)
+    page = upload(client, csv_bytes(portuguese, [row], delimiter=";"))
+    assert page.context["result"].rows == 1
 
 
 def test_the_co_op_home_links_to_the_import_page_for_recorders_only(client, personas):

@@ -333,7 +333,9 @@ def test_report_shows_the_year_per_category_and_project(client, personas, funded
 def test_report_csv_has_every_line_and_neutralises_formulas(client, personas, funded):
     funded.allocate("10.00", project='=HYPERLINK("http://evil","click")', category="other")
     client.force_login(personas.auditor)
-    response = client.get(url("premium_report_csv", funded.coop), {"year": TODAY.year})
+    response = client.get(
+        url("premium_report_csv", funded.coop), {"year": TODAY.year}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert f"premium-coop-a-{TODAY.year}.csv" in response["Content-Disposition"]
@@ -368,9 +370,22 @@ def test_report_csv_has_every_line_and_neutralises_formulas(client, personas, fu
     )
 
 
+def test_report_csv_in_portuguese_has_semicolons_and_decimal_commas(client, personas, funded):
+    client.force_login(personas.auditor)
+    response = client.get(
+        url("premium_report_csv", funded.coop), {"year": TODAY.year}, HTTP_ACCEPT_LANGUAGE="pt-br"
+    )
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(csv_text(response)), delimiter=";"))
+    (total,) = [row for row in rows if row["section"] == "total"]
+    assert (total["received"], total["allocated"], total["kg"]) == ("1500,00", "600,00", "1000,000")
+
+
 def test_report_of_another_year_is_empty_but_carries_the_balance(client, personas, funded):
     client.force_login(personas.auditor)
-    response = client.get(url("premium_report_csv", funded.coop), {"year": TODAY.year + 1})
+    response = client.get(
+        url("premium_report_csv", funded.coop), {"year": TODAY.year + 1}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     # Not offered (no movements): the form falls back to this year.
     rows = list(csv.DictReader(io.StringIO(csv_text(response))))
     assert rows[0]["year"] == str(TODAY.year)

@@ -57,6 +57,43 @@ def test_every_member_reads_the_list_and_the_settlement(client, personas, draft,
     assert "SET-2025" in response.content.decode()
 
 
+def test_a_draft_says_when_it_was_computed_and_that_newer_data_exists(client, personas, honey, draft):
+    client.force_login(personas.manager)
+    page = url("settlement_detail", honey.coop, draft.pk)
+    html = client.get(page).content.decode()
+    assert "Lines computed" in html and 'id="newer-data"' not in html
+    assert draft.computed_at is not None
+
+    # A barrel delivered in the season and an advance paid after the computation.
+    lot = deliver(honey.coop, honey.product, honey.families[0], "20")
+    advance(lot, "25.00", season=honey.season)
+    response = client.get(page)
+    freshness = response.context["freshness"]
+    assert (freshness.deliveries, freshness.advances, freshness.revenue_changed) == (1, 1, False)
+    html = response.content.decode()
+    assert "1 delivery of the season recorded since" in html
+    assert "1 advance recorded, paid or cancelled since" in html
+    assert url("settlement_recompute", honey.coop, draft.pk) in html.split('id="newer-data"', 1)[1]
+    # An auditor is told, without the button.
+    client.force_login(personas.auditor)
+    html = client.get(page).content.decode()
+    assert "A manager computes it again" in html
+
+    client.force_login(personas.manager)
+    client.post(url("settlement_recompute", honey.coop, draft.pk))
+    draft.refresh_from_db()
+    response = client.get(page)
+    assert not response.context["freshness"].stale and 'id="newer-data"' not in response.content.decode()
+
+
+def test_an_approved_settlement_shows_no_freshness_notice(client, personas, honey, draft):
+    settlement_approve(actor=honey.manager, settlement=draft)
+    deliver(honey.coop, honey.product, honey.families[0], "20")
+    client.force_login(personas.manager)
+    response = client.get(url("settlement_detail", honey.coop, draft.pk))
+    assert response.context["freshness"] is None and 'id="newer-data"' not in response.content.decode()
+
+
 def test_an_outsider_gets_404_everywhere(client, personas, draft, honey):
     client.force_login(personas.outsider)
     coop = draft.cooperative
@@ -229,7 +266,9 @@ def test_a_corrections_page_shows_the_nets_before_and_the_corrected_links_to_it(
         in client.get(url("settlement_detail", honey.coop, correction.pk)).content.decode()
     )
     text = b"".join(
-        client.get(url("settlement_lines_csv", honey.coop, correction.pk)).streaming_content
+        client.get(
+            url("settlement_lines_csv", honey.coop, correction.pk), HTTP_ACCEPT_LANGUAGE="en"
+        ).streaming_content
     ).decode()
     rows = {row["family_code"]: row for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
     assert (rows["F-01"]["net"], rows["F-01"]["net_before_correction"]) == ("850.01", "350.01")
@@ -290,11 +329,12 @@ def test_the_lines_of_930_families_are_paged_in_bounded_queries(
     assert settlement.lines.filter(level="family").count() == 930
     client.force_login(personas.manager)
     page = url("settlement_detail", honey.coop, settlement.pk)
-    with django_assert_max_num_queries(16):
+    # 16, and 2 for the draft's freshness (deliveries and advances since it was computed).
+    with django_assert_max_num_queries(18):
         response = client.get(page, {"level": "family", "page": "5"})
     assert len(response.context["lines"]) == 50 and response.context["paginator"].num_pages == 19
     assert response.context["level_totals"].gross == Decimal("3425000.00")
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         client.get(page, {"level": "family", "association": association.pk, "page": "2"})
     with django_assert_max_num_queries(12):
         client.get(url("settlement_list", honey.coop))
@@ -391,7 +431,7 @@ def test_the_csv_has_every_line_and_neutralises_formulas(client, personas, honey
     family.household_name = '=HYPERLINK("http://x")'
     family.save(update_fields=["household_name"])
     client.force_login(personas.auditor)
-    response = client.get(url("settlement_lines_csv", honey.coop, draft.pk))
+    response = client.get(url("settlement_lines_csv", honey.coop, draft.pk), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="settlement-SET-2025.csv"'
     text = b"".join(response.streaming_content).decode()
@@ -411,10 +451,23 @@ def test_the_csv_keeps_a_negative_nets_sign(client, personas, honey):
     )
     client.force_login(personas.manager)
     text = b"".join(
-        client.get(url("settlement_lines_csv", honey.coop, settlement.pk)).streaming_content
+        client.get(
+            url("settlement_lines_csv", honey.coop, settlement.pk), HTTP_ACCEPT_LANGUAGE="en"
+        ).streaming_content
     ).decode()
     rows = {row["family_code"]: row for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
     assert rows["F-04"]["net"] == "-379.00"
+    # In Portuguese: ';' between cells and a decimal comma, the sign kept (a number, not text).
+    text = b"".join(
+        client.get(
+            url("settlement_lines_csv", honey.coop, settlement.pk), HTTP_ACCEPT_LANGUAGE="pt-br"
+        ).streaming_content
+    ).decode()
+    assert text.startswith("\ufeffsettlement;season;status;")
+    rows = {
+        row["family_code"]: row for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";")
+    }
+    assert (rows["F-04"]["net"], rows["F-04"]["advances"]) == ("-379,00", "400,00")
 
 
 def test_a_statement_of_a_family_without_a_line_is_404(client, personas, honey, draft):

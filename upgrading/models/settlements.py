@@ -66,6 +66,9 @@ class Settlement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # When the lines were last computed (opened, changed or recomputed): deliveries and
+    # advances recorded after it are not in them.
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from chain.models import Allocation, Contract, Shipment
 from chain.selectors import contract_fulfilment
@@ -114,6 +114,11 @@ def _number(value) -> str:
     return formats.number_format(value, use_l10n=True, force_grouping=True)
 
 
+def _counted(singular: str, plural: str, count: int, **params) -> str:
+    """A phrase about `count` things in the reader's plural form, the count grouped (1.187)."""
+    return ngettext(singular, plural, count) % _fmt({**params, "count": _number(count)})
+
+
 def _fmt(params: dict) -> dict:
     """Message parameters as the reader writes them: dates and numbers localised."""
     shown = {}
@@ -178,7 +183,11 @@ def check_contract_pace(cooperative: Cooperative, period: Period, as_of: datetim
     summary = (
         _("Every active contract is on pace for its minimum.")
         if not findings
-        else _("%(count)d contract year(s) behind or short of the minimum.") % _fmt({"count": len(findings)})
+        else _counted(
+            "%(count)s contract year is behind or short of the minimum.",
+            "%(count)s contract years are behind or short of the minimum.",
+            len(findings),
+        )
     )
     return CheckResult("contract_pace", status, summary, len(findings), findings[:MAX_FINDINGS])
 
@@ -208,7 +217,9 @@ def check_certification_claims(cooperative: Cooperative, period: Period, as_of) 
         org_bad,
         _t,
     ) in rows:
-        schemes = [str(Scheme(s).label) for s, bad in (("fair_trade", ft_bad), ("organic", org_bad)) if bad]
+        schemes = [
+            str(Scheme(scheme).label) for scheme, bad in (("fair_trade", ft_bad), ("organic", org_bad)) if bad
+        ]
         findings.append(
             Finding(
                 label=f"{reference} ← {lot_code}",
@@ -226,8 +237,10 @@ def check_certification_claims(cooperative: Cooperative, period: Period, as_of) 
             )
         )
     if total:
-        summary = _("%(count)d delivery(ies) in certified shipments were not certified.") % _fmt(
-            {"count": total}
+        summary = _counted(
+            "%(count)s delivery in certified shipments was not certified.",
+            "%(count)s deliveries in certified shipments were not certified.",
+            total,
         )
     else:
         summary = _("Every delivery behind the period's certified shipments was certified.")
@@ -270,10 +283,17 @@ def check_mass_balance(cooperative: Cooperative, period: Period, as_of) -> Check
                 )
             )
     summary = (
-        _("%(count)d product/claim pair(s) sold more certified kg than produced.")
-        % _fmt({"count": len(findings)})
+        _counted(
+            "%(count)s product/claim pair sold more certified kg than produced.",
+            "%(count)s product/claim pairs sold more certified kg than produced.",
+            len(findings),
+        )
         if findings
-        else _("Mass balance holds for %(count)d product/claim pair(s).") % {"count": checked}
+        else _counted(
+            "Mass balance holds for %(count)s product/claim pair.",
+            "Mass balance holds for %(count)s product/claim pairs.",
+            checked,
+        )
     )
     return CheckResult("mass_balance", FAIL if findings else PASS, summary, len(findings), findings)
 
@@ -358,12 +378,19 @@ def check_certification_expiry(cooperative: Cooperative, period: Period, as_of) 
                 findings.append(
                     Finding(
                         label=f"{row['family__code']} · {row['family__household_name']}",
-                        detail=_(
-                            "%(lots)d delivery(ies) up to %(day)s after the %(scheme)s certificate ended"
+                        detail=_counted(
+                            "%(count)s delivery up to %(day)s after the %(scheme)s certificate ended",
+                            "%(count)s deliveries up to %(day)s after the %(scheme)s certificate ended",
+                            row["lots"],
+                            day=row["last"],
+                            scheme=Scheme(scheme).label,
                         )
-                        % _fmt({"lots": row["lots"], "day": row["last"], "scheme": Scheme(scheme).label})
                         + (
-                            _("; %(count)d declared organic.") % _fmt({"count": row["declared_organic"]})
+                            _counted(
+                                "; %(count)s declared organic.",
+                                "; %(count)s declared organic.",
+                                row["declared_organic"],
+                            )
                             if bad
                             else "."
                         ),
@@ -372,8 +399,17 @@ def check_certification_expiry(cooperative: Cooperative, period: Period, as_of) 
                 )
     count = expiring_count + late_count
     summary = (
-        _("%(expiring)d certificate(s) end within 60 days; %(late)d family(ies) delivered after expiry.")
-        % _fmt({"expiring": expiring_count, "late": late_count})
+        _counted(
+            "%(count)s certificate ends within 60 days;",
+            "%(count)s certificates end within 60 days;",
+            expiring_count,
+        )
+        + " "
+        + _counted(
+            "%(count)s family delivered after expiry.",
+            "%(count)s families delivered after expiry.",
+            late_count,
+        )
         if count
         else _("No certificate ends within 60 days and nobody delivered on an expired one.")
     )
@@ -420,8 +456,13 @@ def check_inspections(cooperative: Cooperative, period: Period, as_of) -> CheckR
     ]
     status = FAIL if totals["certified"] else (WARNING if totals["count"] else PASS)
     summary = (
-        _("%(count)d active family(ies) not inspected in 12 months, %(certified)d of them certified.")
-        % totals
+        _counted(
+            "%(count)s active family not inspected in 12 months,",
+            "%(count)s active families not inspected in 12 months,",
+            totals["count"],
+        )
+        + " "
+        + _counted("%(count)s of them certified.", "%(count)s of them certified.", totals["certified"])
         if totals["count"]
         else _("Every active family was inspected in the last 12 months.")
     )
@@ -448,7 +489,11 @@ def check_open_sanctions(cooperative: Cooperative, period: Period, as_of) -> Che
     ]
     status = FAIL if totals["overdue"] else (WARNING if totals["count"] else PASS)
     summary = (
-        _("%(count)d open sanction(s), %(overdue)d past their follow-up date.") % totals
+        _counted("%(count)s open sanction,", "%(count)s open sanctions,", totals["count"])
+        + " "
+        + _counted(
+            "%(count)s past its follow-up date.", "%(count)s past their follow-up date.", totals["overdue"]
+        )
         if totals["count"]
         else _("No open sanction.")
     )
@@ -513,8 +558,15 @@ def check_quality(cooperative: Cooperative, period: Period, as_of) -> CheckResul
         )
     count = stock_count + over_contract
     summary = (
-        _("%(stock)d lot(s) over the moisture limit in stock; %(contract)d allocation(s) over a contract.")
-        % _fmt({"stock": stock_count, "contract": over_contract})
+        _counted(
+            "%(count)s lot over the moisture limit in stock;",
+            "%(count)s lots over the moisture limit in stock;",
+            stock_count,
+        )
+        + " "
+        + _counted(
+            "%(count)s allocation over a contract.", "%(count)s allocations over a contract.", over_contract
+        )
         if count
         else _("No lot over a moisture limit is in stock or allocated.")
     )
@@ -545,8 +597,13 @@ def check_advances_overdue(cooperative: Cooperative, period: Period, as_of) -> C
         for advance in overdue[:MAX_FINDINGS]
     ]
     summary = (
-        _("%(count)d advance(s), %(amount)s %(currency)s, due for more than 30 days and unpaid.")
-        % _fmt({**totals, "currency": cooperative.base_currency})
+        _counted(
+            "%(count)s advance, %(amount)s %(currency)s, due for more than 30 days and unpaid.",
+            "%(count)s advances, %(amount)s %(currency)s, due for more than 30 days and unpaid.",
+            totals["count"],
+            amount=totals["amount"],
+            currency=cooperative.base_currency,
+        )
         if totals["count"]
         else _("No advance is unpaid 30 days after its due date.")
     )
@@ -663,8 +720,11 @@ def check_premium_overspent(cooperative: Cooperative, period: Period, as_of) -> 
                 )
             )
     summary = (
-        _("%(count)d allocation(s) or total(s) overspent or disagreeing with the records.")
-        % _fmt({"count": count})
+        _counted(
+            "%(count)s allocation or total overspent or disagreeing with the records.",
+            "%(count)s allocations or totals overspent or disagreeing with the records.",
+            count,
+        )
         if count
         else _("No allocation is overspent and the fund's totals agree with its records.")
     )
@@ -699,7 +759,11 @@ def check_settlements_unapproved(cooperative: Cooperative, period: Period, as_of
         for season in seasons[:MAX_FINDINGS]
     ]
     summary = (
-        _("%(count)d closed season(s) without an approved settlement.") % _fmt({"count": count})
+        _counted(
+            "%(count)s closed season without an approved settlement.",
+            "%(count)s closed seasons without an approved settlement.",
+            count,
+        )
         if count
         else _("Every closed season has an approved settlement.")
     )
@@ -756,12 +820,12 @@ def check_ledger(cooperative: Cooperative, period: Period, as_of) -> CheckResult
                 or link("ledger_verify", cooperative),
             )
         )
-    summary = _("%(summary)s %(entries)d entries; head %(head)s.") % _fmt(
-        {
-            "summary": verification["summary"],
-            "entries": entries,
-            "head": head,
-        }
+    summary = _counted(
+        "%(summary)s %(count)s entry; head %(head)s.",
+        "%(summary)s %(count)s entries; head %(head)s.",
+        entries,
+        summary=verification["summary"],
+        head=head,
     )
     return CheckResult("ledger", status, summary, len(findings), findings)
 

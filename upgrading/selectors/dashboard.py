@@ -170,7 +170,8 @@ def staff_board(
         waiting_tally=Tally(waiting["count"], waiting["kg"] or ZERO_KG),
         waiting_lots=waiting_lots,
         advances_due_count=due["count"],
-        advances_due_amount=due["amount"] or ZERO,
+        # Rounded as the advances page rounds its total (SQLite sums decimals as floats).
+        advances_due_amount=quantize_money(due["amount"] or ZERO),
         advances_overdue_count=due["overdue"],
         advances_due=due_rows,
         last_recorded=last,
@@ -447,7 +448,8 @@ def advances_due(*, cooperative: Cooperative, today=None) -> AdvancesDue:
             oldest=Min("due_on"),
         )
     )
-    return AdvancesDue(row["count"], row["amount"] or ZERO, row["overdue"], row["oldest"])
+    # Rounded as the advances page rounds its total, so the two show the same cents.
+    return AdvancesDue(row["count"], quantize_money(row["amount"] or ZERO), row["overdue"], row["oldest"])
 
 
 def current_settlement(*, cooperative: Cooperative) -> Settlement | None:
@@ -812,7 +814,7 @@ def federation_figures(*, cooperatives: list[Cooperative], year: int, today=None
         .annotate(n=Count("pk"), amount=Sum("amount"))
     ):
         figures[row["cooperative"]].advances_due_count = row["n"]
-        figures[row["cooperative"]].advances_due_amount = row["amount"] or ZERO
+        figures[row["cooperative"]].advances_due_amount = quantize_money(row["amount"] or ZERO)
 
     for fund in PremiumFund.objects.filter(cooperative__in=ids):
         figures[fund.cooperative_id].fund = fund

@@ -82,6 +82,40 @@ def paid_advances_by_family(*, season: Season) -> dict[int, dict[str, Decimal]]:
     return found
 
 
+@dataclass(frozen=True)
+class Freshness:
+    """What changed in a draft's season since its lines were computed."""
+
+    deliveries: int  # deliveries of the season recorded after the computation
+    advances: int  # advances of the season recorded, paid or cancelled after it
+    revenue_changed: bool  # for a computed pool: the season's sales moved
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.deliveries or self.advances or self.revenue_changed)
+
+
+def settlement_freshness(*, settlement: Settlement) -> Freshness:
+    """Newer data than a draft's computation, in three queries (two on indexed timestamps).
+
+    A hint for the page; approval checks exactly, by computing the lines again.
+    """
+    season, since = settlement.season, settlement.computed_at or settlement.created_at
+    deliveries = Lot.objects.filter(
+        cooperative=season.cooperative_id,
+        product=season.product_id,
+        family__isnull=False,
+        collected_on__range=(season.starts_on, season.ends_on),
+        recorded_at__gt=since,
+    ).count()
+    advances = Advance.history.filter(season=season, history_date__gt=since).values("id").distinct().count()
+    revenue_changed = (
+        settlement.pool_source == Settlement.PoolSource.COMPUTED
+        and season_revenue(season=season) != settlement.revenue
+    )
+    return Freshness(deliveries, advances, revenue_changed)
+
+
 def advances_due_count(*, season: Season) -> int:
     return Advance.objects.filter(season=season, status=Advance.Status.DUE).count()
 

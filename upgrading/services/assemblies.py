@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from coop.models import Cooperative
 from coop.services.base import apply_changes, locked, reject_nul_bytes, save_validated
@@ -86,7 +87,11 @@ def _validate_assembly(assembly: Assembly) -> None:
         if cast is not None and cast > assembly.members_present:
             raise ValidationError(
                 {
-                    "members_present": _("A decision of this assembly has %(n)s votes cast: more than this.")
+                    "members_present": ngettext(
+                        "A decision of this assembly has %(n)s vote cast: more than this.",
+                        "A decision of this assembly has %(n)s votes cast: more than this.",
+                        cast,
+                    )
                     % {"n": cast}
                 }
             )
@@ -139,8 +144,15 @@ def decision_record(*, actor, assembly: Assembly, minutes=None, **data) -> Decis
     if sum(votes.values()) > assembly.members_present:
         raise ValidationError(
             {
-                "votes_for": _("%(votes)s votes cast, but only %(present)s members were present.")
-                % {"votes": sum(votes.values()), "present": assembly.members_present}
+                "votes_for": ngettext("%(votes)s vote cast,", "%(votes)s votes cast,", sum(votes.values()))
+                % {"votes": sum(votes.values())}
+                + " "
+                + ngettext(
+                    "but only %(present)s member was present.",
+                    "but only %(present)s members were present.",
+                    assembly.members_present,
+                )
+                % {"present": assembly.members_present}
             }
         )
     if isinstance(decision.text, str):

@@ -395,6 +395,7 @@ def _compute_and_save(settlement: Settlement, *, actor, pool, cost_items, update
     _pool(settlement, pool, cost_items)
     lines, total_kg = compute_lines(settlement)
     settlement.total_kg = total_kg
+    settlement.computed_at = timezone.now()
     new = settlement.pk is None
     _save(settlement, actor=actor, update_fields=update_fields)
     if not new:  # a draft changed or recomputed: its lines and costs are replaced whole
@@ -503,7 +504,7 @@ def settlement_recompute(*, actor, settlement: Settlement) -> Settlement:
         actor=actor,
         pool=pool,
         cost_items=_current_costs(settlement),
-        update_fields=["pool_source", "revenue", "costs", "pool", "total_kg"],
+        update_fields=["pool_source", "revenue", "costs", "pool", "total_kg", "computed_at"],
     )
 
 

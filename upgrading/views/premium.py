@@ -8,12 +8,10 @@ file answers 404: each is looked up among the rows of the co-op in the URL, whic
 one of the user's own.
 """
 
-import csv
 from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -24,7 +22,7 @@ from django.views.generic import TemplateView, View
 
 from coop import selectors as coop_selectors
 from coop.forms import add_service_errors
-from coop.spreadsheets import spreadsheet_text
+from coop.spreadsheets import SpreadsheetCSV, spreadsheet_text
 from coop.storage import stored_file_response
 from coop.tenancy import MANAGE
 from coop.views.base import CooperativeMixin, ServiceFormView, keyset_page
@@ -296,15 +294,16 @@ def _number(value) -> str:
     return "" if value is None else f"{value:f}"
 
 
-def report_rows(report) -> list[list]:
-    """The report as one table: a `section` column says what each row is."""
+def report_rows(report, number=_number) -> list[list]:
+    """The report as one table: a `section` column says what each row is; `number` writes
+    the numbers (a machine's form by default, the reader's spreadsheet's in the download)."""
     currency = report.currency
 
     def row(section, **values):
         cells = {"year": report.year, "section": section, "currency": currency, **values}
         return [cells.get(column, "") for column in CSV_COLUMNS]
 
-    rows = [CSV_COLUMNS, row("opening_balance", balance=_number(report.opening_balance))]
+    rows = [CSV_COLUMNS, row("opening_balance", balance=number(report.opening_balance))]
     for line in report.contracts:
         rows.append(
             row(
@@ -312,10 +311,10 @@ def report_rows(report) -> list[list]:
                 contract=spreadsheet_text(line.reference),
                 buyer=spreadsheet_text(line.buyer),
                 shipments=line.shipments,
-                kg=_number(line.kg),
+                kg=number(line.kg),
                 premium_currency=line.currency,
-                premium_amount=_number(line.amount_foreign),
-                received=_number(line.amount),
+                premium_amount=number(line.amount_foreign),
+                received=number(line.amount),
             )
         )
     for line in report.projects:
@@ -324,8 +323,8 @@ def report_rows(report) -> list[list]:
                 "project",
                 category=line.category,
                 project=spreadsheet_text(line.project),
-                allocated=_number(line.allocated),
-                spent=_number(line.spent),
+                allocated=number(line.allocated),
+                spent=number(line.spent),
             )
         )
     for line in report.categories:
@@ -333,42 +332,40 @@ def report_rows(report) -> list[list]:
             row(
                 "category",
                 category=line.category,
-                allocated=_number(line.allocated),
-                spent=_number(line.spent),
+                allocated=number(line.allocated),
+                spent=number(line.spent),
             )
         )
     rows.append(
         row(
             "total",
-            kg=_number(report.received_kg),
-            received=_number(report.received),
-            allocated=_number(report.allocated),
-            spent=_number(report.spent),
+            kg=number(report.received_kg),
+            received=number(report.received),
+            allocated=number(report.allocated),
+            spent=number(report.spent),
         )
     )
     if report.families:
         rows.append(
             row(
                 "per_family",
-                received=_number(report.received_per_family),
-                allocated=_number(report.allocated_per_family),
-                spent=_number(report.spent_per_family),
+                received=number(report.received_per_family),
+                allocated=number(report.allocated_per_family),
+                spent=number(report.spent_per_family),
                 families=report.families,
             )
         )
-    rows.append(row("closing_balance", balance=_number(report.closing_balance)))
-    rows.append(row("unspent_allocations", balance=_number(report.unspent_at_end)))
+    rows.append(row("closing_balance", balance=number(report.closing_balance)))
+    rows.append(row("unspent_allocations", balance=number(report.unspent_at_end)))
     return rows
 
 
 class PremiumReportCSV(ReportMixin, View):
     def get(self, request, *args, **kwargs):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        sheet = SpreadsheetCSV(request.LANGUAGE_CODE)
         # The slug is letters, digits and dashes; the year a number.
-        filename = f"premium-{self.cooperative.slug}-{self.year}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response.write("\ufeff")  # so that Excel reads the accents as UTF-8
-        csv.writer(response).writerows(report_rows(self.report))
+        response = sheet.response(f"premium-{self.cooperative.slug}-{self.year}.csv")
+        sheet.writer(response).writerows(report_rows(self.report, number=sheet.number))
         return response
 
 

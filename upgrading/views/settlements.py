@@ -8,9 +8,6 @@ open, change, approve and mark paid (others see no button, and those URLs answer
 Another co-op's settlement or family answers 404.
 """
 
-import csv
-from decimal import Decimal
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -26,7 +23,7 @@ from django.views.generic import FormView, TemplateView, View
 from coop import selectors as coop_selectors
 from coop.forms import add_service_errors
 from coop.models import Family
-from coop.spreadsheets import spreadsheet_text
+from coop.spreadsheets import SpreadsheetCSV, spreadsheet_text
 from coop.tenancy import MANAGE
 from coop.units import quantize_money
 from coop.views.base import PAGE_SIZE, CooperativeMixin, CoopListView
@@ -62,11 +59,6 @@ CSV_COLUMNS = [
     "currency",
     "net_before_correction",
 ]
-
-
-def _decimal(value) -> str:
-    # Numbers as a machine reads them: a dot, no grouping; a negative net keeps its sign.
-    return "" if value is None else format(Decimal(value), "f")
 
 
 def _cents(value):
@@ -245,8 +237,10 @@ class SettlementDetail(SettlementMixin, TemplateView):
         corrections = list(
             settlement.corrections.order_by("created_at", "pk").only("pk", "reference", "status")
         )
+        draft = status == Settlement.Status.DRAFT
         return super().get_context_data(
             settlement=settlement,
+            freshness=selectors.settlement_freshness(settlement=settlement) if draft else None,
             cost_items=list(settlement.cost_items.all()),
             filters=filters,
             level=level,
@@ -345,10 +339,12 @@ class SettlementLinesCSV(SettlementMixin, View):
 
     def get(self, request, *args, **kwargs):
         settlement = self.settlement
-        writer = csv.writer(_Echo())
+        sheet = SpreadsheetCSV(request.LANGUAGE_CODE)
+        writer = sheet.writer(_Echo())
+        number = sheet.number
 
         def rows():
-            yield "\ufeff"  # so that Excel reads the accents as UTF-8
+            yield sheet.BOM  # so that Excel reads the accents as UTF-8
             yield writer.writerow(CSV_COLUMNS)
             for level in (SettlementLine.Level.ASSOCIATION, SettlementLine.Level.FAMILY):
                 lines = selectors.settlement_lines(settlement=settlement, level=level)
@@ -364,13 +360,13 @@ class SettlementLinesCSV(SettlementMixin, View):
                             spreadsheet_text(association.name if association else ""),
                             spreadsheet_text(family.code if family else ""),
                             spreadsheet_text(family.household_name if family else ""),
-                            _decimal(line.kg),
-                            _decimal(line.gross_share),
-                            _decimal(line.advances),
-                            _decimal(line.carried_in),
-                            _decimal(line.net),
+                            number(line.kg),
+                            number(line.gross_share),
+                            number(line.advances),
+                            number(line.carried_in),
+                            number(line.net),
                             settlement.currency,
-                            _decimal(_cents(getattr(line, "corrected_net", None))),
+                            number(_cents(getattr(line, "corrected_net", None))),
                         ]
                     )
 

@@ -68,4 +68,5 @@ class Command(BaseCommand):
                     )
                 )
         if broken:
-            raise CommandError(f"{broken} ledger(s) broken.", returncode=1)
+            broken_text = "1 ledger is broken." if broken == 1 else f"{broken} ledgers are broken."
+            raise CommandError(broken_text, returncode=1)
