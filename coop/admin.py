@@ -156,8 +156,17 @@ class CooperativeAdmin(CoopScopedAdmin):
     coop_field = "pk"
     service_fields = ("slug", "country", *services.COOPERATIVE_FIELDS)
     fixed_on_change = ("slug", "country")
-    fields = ["name", "slug", "country", "state", "municipality", "base_currency", "moisture_limit_pct"]
-    list_display = ["name", "slug", "state", "municipality", "base_currency"]
+    fields = [
+        "name",
+        "short_name",
+        "slug",
+        "country",
+        "state",
+        "municipality",
+        "base_currency",
+        "moisture_limit_pct",
+    ]
+    list_display = ["name", "short_name", "slug", "state", "municipality", "base_currency"]
     search_fields = ["name", "slug", "municipality"]
 
     def get_prepopulated_fields(self, request, obj=None):
@@ -214,7 +223,7 @@ class ProductAdmin(CoopScopedAdmin):
     write_roles = MANAGE
     service_fields = services.PRODUCT_FIELDS
     fields = ["cooperative", *services.PRODUCT_FIELDS]
-    list_display = ["code", "name", "unit", "cooperative"]
+    list_display = ["code", "name", "unit", "delivered_as", "cooperative"]
     list_filter = [("cooperative", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["cooperative"]
     search_fields = ["code", "name"]

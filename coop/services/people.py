@@ -17,7 +17,7 @@ from coop.models import Association, Cooperative, Family, Member, Membership
 from coop.services.base import apply_changes, locked, reject_nul_bytes, save_validated
 from coop.tenancy import ADMINISTER, MANAGE, RECORD, require
 
-COOPERATIVE_FIELDS = ("name", "state", "municipality", "base_currency", "moisture_limit_pct")
+COOPERATIVE_FIELDS = ("name", "short_name", "state", "municipality", "base_currency", "moisture_limit_pct")
 ASSOCIATION_FIELDS = ("code", "name", "kind", "municipality", "latitude", "longitude")
 FAMILY_FIELDS = (
     "code",
@@ -155,7 +155,9 @@ def cooperative_create(*, actor, **data) -> Cooperative:
     if not (actor and actor.is_superuser):
         raise PermissionDenied("Only a platform administrator can create a co-operative.")
     cooperative = Cooperative()
-    apply_changes(cooperative, data, ("name", "slug", "country", "state", "municipality", "base_currency"))
+    apply_changes(
+        cooperative, data, ("name", "short_name", "slug", "country", "state", "municipality", "base_currency")
+    )
     save_validated(cooperative, actor=actor)
     return cooperative
 
