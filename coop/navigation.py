@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from coop.models import Role
 from coop.tenancy import RECORD
@@ -35,7 +36,7 @@ ENTRIES = {
     entry.key: entry
     for entry in (
         HOME,
-        _entry("record", _("Record"), "lot_record_choose", roles=RECORD),
+        _entry("record", pgettext_lazy("menu", "Record"), "lot_record_choose", roles=RECORD),
         _entry("lots", _("Lots"), "lot_list"),
         _entry("families", _("Families"), "family_list"),
         _entry("associations", _("Associations"), "association_list"),
