@@ -61,12 +61,13 @@ MIDDLEWARE = [
     # /healthz is answered first: probes call it by IP address, over plain HTTP.
     "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Pages are compressed (a staff home shrinks about 8 times); static files come
-    # compressed from WhiteNoise above. Below every middleware that reads or writes the
-    # body on its way out, so it compresses the final page. BREACH: Django >= 4.2 masks
-    # the CSRF token and GZipMiddleware adds random padding to every compressed response.
+    # Pages go out compressed: above every middleware that reads or writes the body, so it
+    # compresses the final page. Static files WhiteNoise serves pre-compressed (production)
+    # already carry Content-Encoding and are left alone; in development it compresses them
+    # too. BREACH: Django masks the CSRF token per response and, since 4.2, this middleware
+    # adds random padding to every compressed response.
     "django.middleware.gzip.GZipMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
