@@ -232,3 +232,21 @@ def test_pages_are_compressed_for_a_browser_that_accepts_gzip(client, personas, 
     html = gzip.decompress(packed.content).decode()
     assert "</html>" in html
     assert len(packed.content) * 3 < len(html.encode())
+
+
+def test_the_record_page_offers_the_forms_of_what_the_co_op_handles(
+    client, personas, coop_a, places, django_assert_max_num_queries
+):
+    ProductFactory(cooperative=coop_a, code="NUTS", delivered_as="nut_purchase")
+    places["honey"].delivered_as = "barrel"
+    places["honey"].save()
+    client.force_login(personas.staff)
+    # Session, user, co-op, role, the user's co-ops, what the co-op handles.
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("lot_record_choose", args=[coop_a.slug]))
+    html = response.content.decode()
+    for name in ("lot_record_barrel", "lot_record_purchase", "lot_batch_create", "import_upload"):
+        assert f'href="{reverse(name, args=[coop_a.slug])}"' in html, name
+    assert reverse("lot_record_delivery", args=[coop_a.slug]) not in html  # nothing else is delivered
+    client.force_login(personas.auditor)
+    assert client.get(reverse("lot_record_choose", args=[coop_a.slug])).status_code == 403
