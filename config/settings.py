@@ -69,6 +69,12 @@ MIDDLEWARE = [
     # /healthz is answered first: probes call it by IP address, over plain HTTP.
     "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Pages go out compressed: above every middleware that reads or writes the body, so it
+    # compresses the final page. Static files WhiteNoise serves pre-compressed (production)
+    # already carry Content-Encoding and are left alone; in development it compresses them
+    # too. BREACH: Django masks the CSRF token per response and, since 4.2, this middleware
+    # adds random padding to every compressed response.
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -178,9 +178,18 @@ class CooperativeAdmin(CoopScopedAdmin):
     coop_field = "pk"
     service_fields = ("slug", "country", *services.COOPERATIVE_FIELDS)
     fixed_on_change = ("slug", "country")
-    fields = ["name", "slug", "country", "state", "municipality", "base_currency", "moisture_limit_pct"]
+    fields = [
+        "name",
+        "short_name",
+        "slug",
+        "country",
+        "state",
+        "municipality",
+        "base_currency",
+        "moisture_limit_pct",
+    ]
     add_fields = [*fields, "manager_email", "manager_name"]
-    list_display = ["name", "slug", "state", "municipality", "base_currency"]
+    list_display = ["name", "short_name", "slug", "state", "municipality", "base_currency"]
     search_fields = ["name", "slug", "municipality"]
 
     def get_prepopulated_fields(self, request, obj=None):
@@ -276,7 +285,7 @@ class ProductAdmin(CoopScopedAdmin):
     write_roles = MANAGE
     service_fields = services.PRODUCT_FIELDS
     fields = ["cooperative", *services.PRODUCT_FIELDS]
-    list_display = ["code", "name", "unit", "cooperative"]
+    list_display = ["code", "name", "unit", "delivered_as", "cooperative"]
     list_filter = [("cooperative", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["cooperative"]
     search_fields = ["code", "name"]

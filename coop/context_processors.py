@@ -1,6 +1,8 @@
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from coop.models import Role
+from coop.navigation import coop_menu
 from coop.tenancy import MANAGE, RECORD, cooperatives_for
 
 # The co-op switcher keeps the user in the same section of the other co-operative.
@@ -33,8 +35,12 @@ def tenancy(request):
     current = getattr(request, "cooperative", None)
     role = getattr(request, "role", None)
     url_name = SECTION_LIST_URLS.get(getattr(request, "coop_section", None), "cooperative_home")
-    my_cooperatives = list(cooperatives_for(user).only("slug", "name"))
+    my_cooperatives = list(cooperatives_for(user).only("slug", "name", "short_name"))
+    section = getattr(request, "coop_section", None)
     return {
+        "menu": coop_menu(slug=current.slug, role=role, section=section) if current else None,
+        # The capture forms of the kinds this co-op handles: read only by the pages that show them.
+        "record_actions": SimpleLazyObject(lambda: _record_actions(current)) if current else [],
         "my_cooperatives": my_cooperatives,
         "coop_switch": [
             (coop, reverse(url_name, kwargs={"slug": coop.slug}))
@@ -47,3 +53,9 @@ def tenancy(request):
         "can_record": role in RECORD,
         "can_manage": role in MANAGE,
     }
+
+
+def _record_actions(cooperative):
+    from coop.views.production import record_actions  # views import this module's app
+
+    return record_actions(cooperative)

@@ -23,8 +23,10 @@ cooperative_patterns = [
     path("members/search/", people.MemberSearch.as_view(), name="member_search"),
     # Production
     path("lots/", production.LotList.as_view(), name="lot_list"),
+    path("lots/new/", production.RecordChoose.as_view(), name="lot_record_choose"),
     path("lots/new/barrel/", production.BarrelRecord.as_view(), name="lot_record_barrel"),
     path("lots/new/purchase/", production.PurchaseRecord.as_view(), name="lot_record_purchase"),
+    path("lots/new/delivery/", production.OtherDeliveryRecord.as_view(), name="lot_record_delivery"),
     path("lots/new/batch/", production.BatchCreate.as_view(), name="lot_batch_create"),
     path("lots/<int:pk>/", production.LotDetail.as_view(), name="lot_detail"),
     path("lots/<int:pk>/saved/", production.LotSaved.as_view(), name="lot_saved"),

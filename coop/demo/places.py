@@ -13,6 +13,7 @@ from coop.models import Association, Family, Product
 BABASSU = {
     "cooperative": {
         "name": "Cooperativa dos Pequenos Produtores Agroextrativistas de Lago do Junco (COPPALJ)",
+        "short_name": "COPPALJ",
         "slug": "babassu",
         "country": "BR",
         "state": "MA",
@@ -23,7 +24,13 @@ BABASSU = {
     # out, so 0.45 kg of oil per kg of kernels; bar soap weighs about 1.4 times its oil
     # (lye and water). Oil and soap are never mixed with uncertified oil (no mass balance).
     "products": [
-        {"code": "NUTS", "name": "Amêndoa de babaçu", "unit": Product.Unit.KG},
+        # Kernels are bought at the cantinas: the co-op records nut purchases, never barrels.
+        {
+            "code": "NUTS",
+            "name": "Amêndoa de babaçu",
+            "unit": Product.Unit.KG,
+            "delivered_as": "nut_purchase",
+        },
         {
             "code": "OIL",
             "name": "Óleo de babaçu",
@@ -143,6 +150,7 @@ def _honey_associations():
 HONEY = {
     "cooperative": {
         "name": "Cooperativa Mista dos Apicultores da Microrregião de Simplício Mendes (COMAPI)",
+        "short_name": "COMAPI",
         "slug": "honey",
         "country": "BR",
         "state": "PI",
@@ -151,9 +159,10 @@ HONEY = {
     },
     # Barrels and export batches are both honey: homogenising is honey -> honey (yield 1).
     "products": [
-        {"code": "HONEY", "name": "Mel orgânico", "unit": Product.Unit.KG},
-        {"code": "PROPOLIS", "name": "Própolis", "unit": Product.Unit.KG},
-        {"code": "WAX", "name": "Cera de abelha", "unit": Product.Unit.KG},
+        # Honey comes in barrels, propolis and wax as other deliveries; nothing is bought as nuts.
+        {"code": "HONEY", "name": "Mel orgânico", "unit": Product.Unit.KG, "delivered_as": "barrel"},
+        {"code": "PROPOLIS", "name": "Própolis", "unit": Product.Unit.KG, "delivered_as": "delivery"},
+        {"code": "WAX", "name": "Cera de abelha", "unit": Product.Unit.KG, "delivered_as": "delivery"},
     ],
     "moisture_limit_pct": Decimal("20.00"),  # Codex honey standard; barrels above it are rejected
     "associations": _honey_associations(),

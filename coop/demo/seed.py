@@ -46,7 +46,14 @@ from coop.models import (
 
 DEMO_PASSWORD = "demo"
 SEEDS = {"babassu": 1986, "honey": 1994}  # any fixed numbers will do; these are the founding years
-RECIPE_FIELDS = ("unit", "made_from", "expected_yield", "yield_tolerance_pct", "mass_balance_allowed")
+RECIPE_FIELDS = (
+    "unit",
+    "made_from",
+    "expected_yield",
+    "yield_tolerance_pct",
+    "mass_balance_allowed",
+    "delivered_as",
+)
 
 # username: (first name, {co-operative slug: role})
 DEMO_USERS = {
@@ -133,6 +140,11 @@ class Seeder:
             cooperative = services.cooperative_update(
                 actor=admin, cooperative=cooperative, moisture_limit_pct=limit
             )
+        short_name = spec["cooperative"].get("short_name", "")
+        if short_name and not cooperative.short_name:  # a demo loaded before short names
+            cooperative = services.cooperative_update(
+                actor=admin, cooperative=cooperative, short_name=short_name
+            )
         self.log(f"{cooperative.slug}: {cooperative.name}")
         return cooperative
 
@@ -146,7 +158,8 @@ class Seeder:
                 products[data["code"]] = services.product_create(actor=admin, cooperative=cooperative, **data)
                 self.created["products"] += 1
             else:
-                # A demo loaded before products had recipes gets them (a no-op once it has).
+                # A demo loaded before products had recipes (or said how they are delivered)
+                # gets them (a no-op once it has).
                 recipe = {
                     name: data.get(name, Product._meta.get_field(name).get_default())
                     for name in RECIPE_FIELDS

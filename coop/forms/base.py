@@ -48,6 +48,11 @@ class SearchForm(forms.Form):
     def limit_to(self, cooperative) -> None:
         """Narrow choice fields to `cooperative` (before validation, so a forged id is refused)."""
 
+    @property
+    def refined(self) -> bool:
+        """A filter other than the search box is in use: the folded filters show open."""
+        return any(self.data.get(name) for name in self.fields if name != "q")
+
     def value(self, name):
         # Fields that failed validation are absent from cleaned_data: they do not filter.
         return self.cleaned_data.get(name) or None

@@ -76,7 +76,9 @@ class DeliveryForm(forms.Form):
         # Deliveries are of raw products (honey, nuts), never of what a batch makes.
         self.fields["product"].queryset = Product.objects.filter(cooperative=cooperative, made_from=None)
         self.fields["product"].empty_label = None
-        points = Association.objects.filter(cooperative=cooperative, kind__in=COLLECTION_POINTS[self.kind])
+        points = Association.objects.filter(cooperative=cooperative)
+        if self.kind in COLLECTION_POINTS:
+            points = points.filter(kind__in=COLLECTION_POINTS[self.kind])
         self.fields["association"].queryset = points
         self.fields["association"].empty_label = _("(none)")
 
@@ -147,6 +149,34 @@ class PurchaseForm(DeliveryForm):
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal", "min": "0"}),
         help_text=_("Paid to the family on the spot, in the co-op's currency."),
     )
+
+
+class OtherDeliveryForm(DeliveryForm):
+    """Anything else a family brings (propolis, wax, ...): weighed, nothing more required."""
+
+    kind = Lot.Kind.DELIVERY
+    more_fields = ("code", "harvested_on", "gross_kg", "notes")
+    field_order = [
+        "family",
+        "net_kg",
+        "product",
+        "collected_on",
+        "association",
+        "code",
+        "harvested_on",
+        "gross_kg",
+        "notes",
+    ]
+
+    harvested_on = forms.DateField(label=_("Harvested on"), required=False, widget=DateInput())
+    gross_kg = _kg_field(_("Gross kg"), required=False)
+
+    def __init__(self, *args, cooperative, **kwargs):
+        super().__init__(*args, cooperative=cooperative, **kwargs)
+        # Only the products delivered this way (or that do not say).
+        self.fields["product"].queryset = self.fields["product"].queryset.filter(
+            delivered_as__in=["", Lot.Kind.DELIVERY]
+        )
 
 
 class RejectForm(forms.Form):

@@ -28,9 +28,11 @@ from coop.imports import cells, lookups
 from coop.imports.files import Columns
 from coop.imports.results import ImportRejected, ImportResult, Problem
 from coop.models import Association, Cooperative, Family, Lot, Product, code_validator
+from coop.selectors.production import kinds_handled
 from coop.services.base import history_copy
 from coop.services.production import (
     delivery_errors,
+    kind_errors,
     lot_codes_reserve,
     moisture_rejection,
     weights_and_dates_errors,
@@ -227,11 +229,13 @@ def lots_import(*, actor, cooperative: Cooperative, rows, dry_run: bool = False)
         codes_in("association"),
     )
     products = lookups.by_code(
-        Product.objects.filter(cooperative=cooperative).only("id", "code"), codes_in("product")
+        Product.objects.filter(cooperative=cooperative).only("id", "code", "name", "delivered_as"),
+        codes_in("product"),
     )
     typed_codes = codes_in("code")
     taken = lookups.codes_taken(Lot.objects.filter(cooperative=cooperative), typed_codes)
     organic = lookups.organic_periods(family.pk for family in families.values())
+    handled = kinds_handled(cooperative=cooperative)
 
     today, now = timezone.localdate(), timezone.now()
     cooperative_id, actor_id = cooperative.pk, actor.pk
@@ -263,6 +267,8 @@ def lots_import(*, actor, cooperative: Cooperative, rows, dry_run: bool = False)
         if code in taken:
             faults.setdefault("code", _("This code is already used in this co-operative."))
         if kind:
+            for column, message in kind_errors(kind=kind, product=product, handled=handled).items():
+                faults.setdefault(column, message)
             for column, message in delivery_errors(
                 kind=kind, family=family, association=association, moisture_pct=moisture, price_per_kg=price
             ).items():

@@ -36,6 +36,13 @@ class Role(models.TextChoices):
 
 class Cooperative(models.Model):
     name = models.CharField(_("name"), max_length=200)
+    # The legal name takes four lines on a phone; the header shows this instead.
+    short_name = models.CharField(
+        _("short name"),
+        max_length=20,
+        blank=True,
+        help_text=_("The name the co-op goes by, e.g. COMAPI: shown in the header on phones."),
+    )
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     country = models.CharField(_("country"), max_length=2, default="BR", help_text=_("ISO 3166 code"))
     state = models.CharField(_("state"), max_length=2, choices=BRAZILIAN_STATES, blank=True)
@@ -61,6 +68,10 @@ class Cooperative(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def display_short_name(self) -> str:
+        return self.short_name or self.name
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -63,6 +63,19 @@ class Product(models.Model):
         default=Decimal("10.00"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
+    # What the co-op handles follows from its products: a honey co-op has no product
+    # bought as nuts, so it records no nut purchase (coop.services.production.kind_errors).
+    delivered_as = models.CharField(
+        _("delivered as"),
+        max_length=15,
+        blank=True,
+        choices=[
+            ("barrel", _("Honey barrel")),
+            ("nut_purchase", _("Nut purchase")),
+            ("delivery", _("Other delivery")),
+        ],
+        help_text=_("How families' deliveries of this product are recorded. Blank: any way."),
+    )
     mass_balance_allowed = models.BooleanField(
         _("mass balance allowed"),
         default=False,

@@ -202,6 +202,23 @@ def family_made_from(*, family: Family, limit: int = 50) -> tuple[list[Lot], int
 
 
 # Product codes the demo and most co-ops use; only a guess when nothing was recorded yet.
+DELIVERY_KINDS = (Lot.Kind.BARREL, Lot.Kind.NUT_PURCHASE, Lot.Kind.DELIVERY)
+
+
+def kinds_handled(*, cooperative: Cooperative) -> frozenset[str]:
+    """The kinds of delivery the co-op records: those its raw products are delivered as
+    (a product that does not say may be delivered any way). One query."""
+    ways = set(
+        Product.objects.filter(cooperative=cooperative, made_from=None)
+        .values_list("delivered_as", flat=True)
+        .distinct()
+        .order_by()
+    )
+    if "" in ways:
+        return frozenset(DELIVERY_KINDS)
+    return frozenset(ways)
+
+
 _USUAL_CODES = {Lot.Kind.BARREL: ("HONEY", "MEL"), Lot.Kind.NUT_PURCHASE: ("NUTS", "NUT", "BABASSU")}
 
 

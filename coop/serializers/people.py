@@ -22,7 +22,7 @@ class CooperativeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Cooperative
-        fields = ["slug", "name", "country", "state", "municipality", "base_currency", "role"]
+        fields = ["slug", "name", "short_name", "country", "state", "municipality", "base_currency", "role"]
         read_only_fields = fields
 
 

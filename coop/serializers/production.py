@@ -48,6 +48,7 @@ class ProductSerializer(MovesNowhereMixin, CoopModelSerializer):
             "expected_yield",
             "yield_tolerance_pct",
             "mass_balance_allowed",
+            "delivered_as",
         ]
 
 

@@ -29,6 +29,7 @@ from coop.tenancy import ADMINISTER, require
 
 COOPERATIVE_CREATE_FIELDS = (
     "name",
+    "short_name",
     "slug",
     "country",
     "state",

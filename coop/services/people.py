@@ -17,7 +17,7 @@ from coop.models import Association, Cooperative, Family, Member
 from coop.services.base import apply_changes, locked, reject_nul_bytes, save_validated
 from coop.tenancy import ADMINISTER, MANAGE, RECORD, require
 
-COOPERATIVE_FIELDS = ("name", "state", "municipality", "base_currency", "moisture_limit_pct")
+COOPERATIVE_FIELDS = ("name", "short_name", "state", "municipality", "base_currency", "moisture_limit_pct")
 ASSOCIATION_FIELDS = ("code", "name", "kind", "municipality", "latitude", "longitude")
 FAMILY_FIELDS = (
     "code",

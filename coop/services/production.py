@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coop.models import Association, Cooperative, Family, Lot, LotCodeSequence, LotInput, Product, Scheme
-from coop.selectors.production import family_certified_on
+from coop.selectors.production import family_certified_on, kinds_handled
 from coop.services.base import (
     apply_changes,
     history_copy,
@@ -56,11 +56,16 @@ PRODUCT_FIELDS = (
     "expected_yield",
     "yield_tolerance_pct",
     "mass_balance_allowed",
+    "delivered_as",
 )
 
 
 def _validate_recipe(product: Product) -> None:
     """The input product is of the same co-op and the chain of inputs never loops back."""
+    if product.made_from_id is not None and product.delivered_as:
+        raise ValidationError(
+            {"delivered_as": _("A product made from another one is not delivered by families.")}
+        )
     if product.made_from_id is None:
         if product.expected_yield is not None:
             raise ValidationError(
@@ -190,6 +195,28 @@ def _check_same_coop(cooperative: Cooperative, **objects) -> None:
 # errors for one lot, the import (coop.imports) collects them for every row of a file.
 
 
+def kind_errors(*, kind: str, product, handled: frozenset[str]) -> dict[str, str]:
+    """A co-op records only the kinds of delivery its products are delivered as
+    (`selectors.kinds_handled`): no nut purchase in a honey co-op, no barrel in a babassu one."""
+    if kind not in handled:
+        return {
+            "kind": _(
+                "This co-operative does not record %(kind)s: none of its products is delivered that way."
+            )
+            % {"kind": Lot.Kind(kind).label.lower()}
+        }
+    if product is not None and product.delivered_as and product.delivered_as != kind:
+        return {
+            "product": _("%(product)s is recorded as %(as)s, not as %(kind)s.")
+            % {
+                "product": product.name,
+                "as": Lot.Kind(product.delivered_as).label.lower(),
+                "kind": Lot.Kind(kind).label.lower(),
+            }
+        }
+    return {}
+
+
 def delivery_errors(*, kind: str, family, association, moisture_pct, price_per_kg) -> dict[str, str]:
     """Who delivered where, and what a barrel or a purchase must state."""
     errors = {}
@@ -317,6 +344,9 @@ def lot_record(
     if kind not in CODE_PREFIX or kind == Lot.Kind.BATCH:
         raise ValidationError({"kind": _("Record batches with the batch form.")})
     _check_same_coop(cooperative, product=product, family=family, association=association)
+    refused = kind_errors(kind=kind, product=product, handled=kinds_handled(cooperative=cooperative))
+    if refused:
+        raise ValidationError(refused)
     lot = Lot(
         cooperative=cooperative,
         kind=kind,

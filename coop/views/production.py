@@ -8,7 +8,7 @@ the URL, so another co-op's lot, label or receipt answers 404.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -17,8 +17,16 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 
 from coop import selectors, services
+from coop.collection_points import remember_point, remembered_point
 from coop.forms import add_service_errors
-from coop.forms.production import BarrelForm, BatchForm, LotFilterForm, PurchaseForm, RejectForm
+from coop.forms.production import (
+    BarrelForm,
+    BatchForm,
+    LotFilterForm,
+    OtherDeliveryForm,
+    PurchaseForm,
+    RejectForm,
+)
 from coop.models import Family, Lot, Product
 from coop.tenancy import RECORD
 from coop.views.base import PAGE_SIZE, CooperativeMixin, ServiceFormView, keyset_page
@@ -53,6 +61,20 @@ class DeliveryRecord(ServiceFormView):
     def defaults_key(self) -> str:
         return f"lot-defaults:{self.cooperative.pk}:{self.kind}"
 
+    def get(self, request, *args, **kwargs):
+        return self.refuse_unhandled() or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self.refuse_unhandled() or super().post(request, *args, **kwargs)
+
+    def refuse_unhandled(self):
+        """A honey co-op buys no nuts, a babassu one fills no barrels: no form (lot_record
+        refuses them too, for the API and the import)."""
+        if self.kind in selectors.kinds_handled(cooperative=self.cooperative):
+            return None
+        context = {"kind_label": Lot.Kind(self.kind).label, "title": self.title}
+        return render(self.request, "coop/lot_kind_refused.html", context, status=404)
+
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
@@ -72,6 +94,10 @@ class DeliveryRecord(ServiceFormView):
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
         # "New barrel" on a family's page: that family is already chosen.
+        # The collection point chosen anywhere this session, when it fits this kind of lot.
+        point = remembered_point(self.request, cooperative=self.cooperative)
+        if not form.is_bound and point and form.fields["association"].queryset.filter(pk=point).exists():
+            form.initial["association"] = point
         family = self.request.GET.get("family", "")
         if not form.is_bound and family.isdigit():
             found = Family.objects.filter(cooperative=self.cooperative, pk=int(family)).first()
@@ -84,6 +110,7 @@ class DeliveryRecord(ServiceFormView):
             actor=self.request.user, cooperative=self.cooperative, kind=self.kind, **form.service_data()
         )
         data = form.cleaned_data
+        remember_point(self.request, cooperative=self.cooperative, association=data.get("association"))
         self.request.session[self.defaults_key] = {
             "product": data["product"].pk,
             "association": data["association"].pk if data.get("association") else None,
@@ -110,13 +137,48 @@ class PurchaseRecord(DeliveryRecord):
     title = gettext_lazy("New nut purchase")
 
 
+class OtherDeliveryRecord(DeliveryRecord):
+    kind = Lot.Kind.DELIVERY
+    form_class = OtherDeliveryForm
+    title = gettext_lazy("New delivery")
+
+
+# The record buttons, in the order they are offered, with the kind of lot each records.
+RECORD_ACTIONS = (
+    (Lot.Kind.BARREL, "lot_record_barrel", gettext_lazy("New barrel")),
+    (Lot.Kind.NUT_PURCHASE, "lot_record_purchase", gettext_lazy("New nut purchase")),
+    (Lot.Kind.DELIVERY, "lot_record_delivery", gettext_lazy("New delivery")),
+)
+
+
+def record_actions(cooperative) -> list[tuple[str, str]]:
+    """(label, URL) of the capture forms of the kinds this co-op handles (one query)."""
+    handled = selectors.kinds_handled(cooperative=cooperative)
+    return [
+        (label, reverse(name, kwargs={"slug": cooperative.slug}))
+        for kind, name, label in RECORD_ACTIONS
+        if kind in handled
+    ]
+
+
+class RecordChoose(CooperativeMixin, TemplateView):
+    """ "Record" in the menu: every capture form this co-op uses, big enough for a thumb."""
+
+    section = "record"
+    required_roles = RECORD
+    template_name = "coop/lot_record_choose.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(record_actions=record_actions(self.cooperative), **kwargs)
+
+
 class LotSaved(LotMixin, TemplateView):
     """After recording: what was recorded, print it, record another."""
 
     template_name = "coop/lot_saved.html"
 
     def get_context_data(self, **kwargs):
-        again = {Lot.Kind.BARREL: "lot_record_barrel", Lot.Kind.NUT_PURCHASE: "lot_record_purchase"}
+        again = {kind: name for kind, name, _label in RECORD_ACTIONS}
         again_name = again.get(self.lot.kind)
         return super().get_context_data(
             lot=self.lot,
@@ -236,7 +298,11 @@ class BatchCreate(CooperativeMixin, FormView):
         return self.request.method == "POST" and "refresh" in self.request.POST
 
     def get_initial(self):
-        return {"collected_on": timezone.localdate(), "product": self.request.GET.get("product")}
+        return {
+            "collected_on": timezone.localdate(),
+            "product": self.request.GET.get("product"),
+            "association": remembered_point(self.request, cooperative=self.cooperative),
+        }
 
     def post(self, request, *args, **kwargs):
         if self.refreshing:
@@ -298,6 +364,7 @@ class BatchCreate(CooperativeMixin, FormView):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
+        remember_point(self.request, cooperative=self.cooperative, association=data["association"])
         messages.success(self.request, _("Batch %(code)s recorded.") % {"code": batch.code})
         if batch.yield_warning:
             messages.warning(self.request, batch.yield_warning)

@@ -43,7 +43,7 @@ from upgrading.services import advances as advance_services
 from upgrading.services import ledger as ledger_services
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PHONE = {"width": 360, "height": 780}
+PHONE = {"width": 360, "height": 740}  # the phone of issue 13
 LAPTOP = {"width": 1280, "height": 860}
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"  # git-ignored; CI keeps it as an artifact
@@ -263,7 +263,8 @@ def honey(transactional_db, media):
     """
     ledger_services.catalogue_install()  # the previous test's flush emptied it
     coop = CooperativeFactory(
-        name="Cooperativa Apícola de Simplício Mendes",
+        name="Cooperativa Mista dos Apicultores da Microrregião de Simplício Mendes",
+        short_name="COMAPI",
         slug="honey",
         state="PI",
         municipality="Simplício Mendes",
@@ -271,7 +272,7 @@ def honey(transactional_db, media):
     staff = _user(coop, Role.STAFF, "honey-staff")
     manager = _user(coop, Role.MANAGER, "honey-manager")
     auditor = _user(coop, Role.AUDITOR, "honey-auditor")
-    product = ProductFactory(cooperative=coop, code="HONEY", name="Mel orgânico")
+    product = ProductFactory(cooperative=coop, code="HONEY", name="Mel orgânico", delivered_as="barrel")
     room = AssociationFactory(
         cooperative=coop, code="HR-01", name="Casa do Mel Boa Esperança", kind=Association.Kind.HONEY_ROOM
     )
@@ -406,12 +407,15 @@ def honey_ledger(honey):
 def babassu(transactional_db):
     """A babassu co-op: one cantina buying kernels from two families, its staff and manager."""
     coop = CooperativeFactory(
-        name="Cooperativa do Babaçu de Lago do Junco",
+        name="Cooperativa dos Pequenos Produtores Agroextrativistas de Lago do Junco",
+        short_name="COPPALJ",
         slug="babassu",
         state="MA",
         municipality="Lago do Junco",
     )
-    nuts = ProductFactory(cooperative=coop, code="NUTS", name="Amêndoa de babaçu")
+    nuts = ProductFactory(
+        cooperative=coop, code="NUTS", name="Amêndoa de babaçu", delivered_as="nut_purchase"
+    )
     cantina = AssociationFactory(
         cooperative=coop, code="CAN-01", name="Cantina Centro do Aguiar", kind=Association.Kind.CANTINA
     )

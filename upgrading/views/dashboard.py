@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from chain.views.reads import bar
+from coop.collection_points import remember_point, remembered_point
 from coop.models import Association, Lot, Role
 from coop.templatetags.units import kg as fmt_kg
 from coop.templatetags.units import money as fmt_money
@@ -310,12 +311,17 @@ class Dashboard(CooperativeMixin, TemplateView):
         if asked == ALL_PLACES:
             return None
         if asked.isdigit() and int(asked) in by_pk:
+            # Where they say they work is where their capture forms start, this session.
+            remember_point(self.request, cooperative=self.cooperative, association=by_pk[int(asked)])
             return by_pk[int(asked)]
         if asked:
             messages.warning(
                 self.request, _("That place is not one of this co-operative's: showing all of them.")
             )
             return None
+        point = remembered_point(self.request, cooperative=self.cooperative)
+        if point in by_pk:
+            return by_pk[point]
         for kind in (Lot.Kind.BARREL, Lot.Kind.NUT_PURCHASE):
             remembered = self.request.session.get(f"lot-defaults:{self.cooperative.pk}:{kind}", {})
             if remembered.get("association") in by_pk:
