@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coop', '0004_i18n_field_names'),
+        ('coop', '0006_idempotency_key_age_index'),
     ]
 
     operations = [
