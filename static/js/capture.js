@@ -215,9 +215,10 @@
     event.preventDefault();
     const read = readForm();
     if (!read) return;
-    if (correcting !== null) await outbox.resubmit(correcting, read.body, read.summary);
+    const corrected = correcting;
+    resetForm(); // at once: a second tap on "save" finds an empty form, not a copy to add
+    if (corrected !== null) await outbox.resubmit(corrected, read.body, read.summary);
     else await outbox.add({ cooperative: config.cooperative, user: config.user, ...read });
-    resetForm();
     say(texts.saved_locally);
     await render();
     syncNow();
@@ -373,7 +374,16 @@
     page.dataset.ready = "true";
   }
 
+  /* Only the kinds the co-op has collection points for: a honey co-op records no nut purchase. */
+  function offerKinds() {
+    const offered = ["barrel", "nut_purchase"].filter((k) => config.choices.points.some((p) => p.kinds.includes(k)));
+    for (const label of form.querySelectorAll("[data-kind-choice]")) label.hidden = !offered.includes(label.dataset.kindChoice);
+    $("capture-kinds").hidden = offered.length < 2;
+    if (offered.length && !offered.includes(kind())) form.elements.kind.value = offered[0];
+  }
+
   async function start() {
+    offerKinds();
     onKindChange();
     await outbox.recoverInterrupted(config.cooperative);
     await render();
