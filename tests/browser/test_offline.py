@@ -17,6 +17,7 @@ from django.contrib.sessions.models import Session
 from coop import services as coop_services
 from coop.models import Family, IdempotencyKey, Lot
 from tests.browser.conftest import CHROMIUM, TODAY, log_in, save_screenshot, scroll_width
+from tests.factories import FamilyFactory
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -104,9 +105,13 @@ def test_three_barrels_recorded_offline_survive_a_reload_and_are_recorded_once(h
     record_barrel(page, honey.lima, kg="19.5", moisture="17,9")
     expect(page.locator(RECORDS + "[data-state=pending]")).to_have_count(3)
 
-    # Reloaded with no connection: served by the service worker, the outbox still there.
+    # Reloaded with no connection: the copy the service worker kept (a family added since
+    # is not in it), and the outbox still there.
+    FamilyFactory(cooperative=honey.coop, association=honey.room, code="F-009", household_name="Nova")
     response = page.reload()
     assert response.from_service_worker
+    assert page.locator("#capture-family option", has_text="F-009").count() == 0
+    assert page.locator("#capture-family option", has_text="F-003").count() == 1
     expect(page.locator(RECORDS + "[data-state=pending]")).to_have_count(3)
     assert new_lots(before).count() == 0
     save_screenshot(page, "offline-outbox-phone")
@@ -208,6 +213,8 @@ def test_an_expired_session_keeps_the_records_until_the_user_logs_in_again(honey
     save_screenshot(page, "offline-login-again-phone")
 
     log_in(page, "honey-staff")
+    # The login page dropped the kept capture pages (a shared phone), not the outbox.
+    assert page.evaluate("caches.has('mutirao-pages')") is False
     page.goto("/c/honey/capture/")
     expect(page.locator(RECORDS + "[data-state=synced]")).to_have_count(1)
     assert [lot.family for lot in new_lots(before)] == [honey.silva]

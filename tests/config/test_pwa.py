@@ -60,7 +60,11 @@ def test_the_csp_lets_the_worker_and_the_manifest_load_from_this_origin_only(cli
     assert "script-src 'self'" in policy
 
 
-def test_every_page_links_the_manifest_and_registers_the_worker(client):
+def test_every_page_links_the_manifest_and_registers_the_worker(client, personas):
     html = client.get(reverse("login")).content.decode()
     assert '<link rel="manifest" href="/manifest.webmanifest">' in html
-    assert 'src="/static/js/pwa.js" data-service-worker="/sw.js"' in html
+    # Signed out: the script drops the capture pages kept for offline use.
+    assert 'src="/static/js/pwa.js" data-service-worker="/sw.js" data-signed-out="true"' in html
+    client.force_login(personas.staff)
+    html = client.get(reverse("cooperative_home", args=["coop-a"]), follow=True).content.decode()
+    assert 'src="/static/js/pwa.js" data-service-worker="/sw.js" defer' in html
