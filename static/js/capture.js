@@ -335,6 +335,7 @@
 
   function showConnection() {
     $("capture-login").hidden = !needsLogin;
+    status.dataset.tone = needsLogin || !navigator.onLine ? "warning" : "ok";
     if (needsLogin) say(texts.login_again);
     else say(navigator.onLine ? texts.online : texts.offline);
   }
@@ -351,7 +352,10 @@
     });
     needsLogin = result.outcome === "login";
     showConnection();
-    if (result.outcome === "server" || result.outcome === "offline") say(texts.server_down);
+    if (result.outcome === "server" || result.outcome === "offline") {
+      say(texts.server_down);
+      status.dataset.tone = "warning";
+    }
     await render();
     page.dataset.syncing = "false";
   }
