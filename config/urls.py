@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from chain import api as chain_api
+from config import pwa
 from config.health import healthz
 from config.throttling import TokenRequestThrottle
 from coop import api as coop_api
@@ -20,6 +21,8 @@ upgrading_api.register(router)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.manifest, name="web_manifest"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),

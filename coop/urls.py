@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from coop.views import access, base, imports, people, production
+from coop.views import access, base, capture, imports, people, production
 from coop.views import certification as ics
 
 # Each kind of row has the same four pages under its co-op: list, new, detail, edit.
@@ -27,6 +27,8 @@ cooperative_patterns = [
     path("lots/new/barrel/", production.BarrelRecord.as_view(), name="lot_record_barrel"),
     path("lots/new/purchase/", production.PurchaseRecord.as_view(), name="lot_record_purchase"),
     path("lots/new/delivery/", production.OtherDeliveryRecord.as_view(), name="lot_record_delivery"),
+    # Offline capture: recorded on the phone, sent through the API when there is signal.
+    path("capture/", capture.CapturePage.as_view(), name="capture"),
     path("lots/new/batch/", production.BatchCreate.as_view(), name="lot_batch_create"),
     path("lots/<int:pk>/", production.LotDetail.as_view(), name="lot_detail"),
     path("lots/<int:pk>/saved/", production.LotSaved.as_view(), name="lot_saved"),

@@ -94,6 +94,8 @@ class LotSerializer(CoopModelSerializer):
         allow_null=True,
         required=False,
         help_text=_("Id of the delivering family (an active family of the same co-operative)."),
+        # Said plainly: an offline phone may send a family it kept from another co-op.
+        error_messages={"does_not_exist": _("No family with id {pk_value} in your co-operatives.")},
     )
     family_code = serializers.CharField(source="family.code", read_only=True, allow_null=True)
     association = ScopedPrimaryKeyField(
