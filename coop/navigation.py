@@ -53,6 +53,7 @@ ENTRIES = {
         _entry("assemblies", _("Assemblies"), "assembly_list"),
         _entry("indicators", _("Indicators"), "indicator_list"),
         _entry("reports", _("Reports"), "report_list"),
+        _entry("access", _("People with access"), "membership_list", roles={Role.ADMIN}),
     )
 }
 GROUPS = (
@@ -60,7 +61,7 @@ GROUPS = (
     (_("Certification"), ("certifications", "inspections")),
     (_("Sales"), ("buyers", "contracts", "shipments")),
     (_("Money"), ("advances", "premium", "settlements")),
-    (_("Governance and reports"), ("assemblies", "indicators", "reports")),
+    (_("Governance and reports"), ("assemblies", "indicators", "reports", "access")),
 )
 # The entries in sight besides "More", per role (at most four: five fit a phone's row).
 PRIMARY = {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +23,7 @@ from django.views.generic import FormView, ListView
 from coop import selectors
 from coop.forms import add_service_errors
 from coop.models import Role
-from coop.tenancy import cooperatives_for, require, role_of
+from coop.tenancy import cooperatives_for, role_of
 
 PAGE_SIZE = 50
 DETAIL_ROWS = 50  # rows of a related list shown on a detail page; the rest via the list page
@@ -56,8 +56,9 @@ class CooperativeMixin:
         request.cooperative = get_object_or_404(cooperatives_for(request.user), slug=kwargs["slug"])
         request.role = role_of(request.user, request.cooperative)
         request.coop_section = self.section
-        if self.required_roles is not None:
-            require(request.user, request.cooperative, self.required_roles)
+        if self.required_roles is not None and request.role not in self.required_roles:
+            # The role was just read: refuse as `require` does, without asking again.
+            raise PermissionDenied("Your role in this co-operative does not allow this action.")
         return super().dispatch(request, *args, **kwargs)
 
     @property

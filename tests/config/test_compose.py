@@ -488,11 +488,6 @@ def test_the_proxy_configuration_is_valid_with_a_domain(tmp_path):
 
 # --- The README's deploy steps match the files -------------------------------------------------
 
-# Commands the README names that another branch of issue 12 adds (onboarding's
-# create_cooperative); once merged, nothing is missing and this set can go.
-NOT_YET_MERGED = {"create_cooperative"}
-
-
 def readme_section(title: str) -> str:
     text = (PROJECT / "README.md").read_text()
     start = text.index(f"## {title}\n")
@@ -517,4 +512,4 @@ def test_the_readme_deploy_and_operations_steps_match_the_files():
     # Every management command it names exists.
     named = set(re.findall(r"manage\.py (\w+)", steps))
     assert {"create_cooperative", "verify_ledger", "createsuperuser"} <= named
-    assert named - set(get_commands()) <= NOT_YET_MERGED
+    assert named <= set(get_commands())
