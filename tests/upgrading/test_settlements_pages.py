@@ -147,7 +147,7 @@ def test_an_entered_pool_ignores_the_cost_rows(client, personas, honey):
 @pytest.mark.parametrize(
     "changes, field, message",
     [
-        ({"pool": "-5"}, "pool", "greater than or equal to 0"),
+        ({"pool": "-5"}, "pool", "cannot be negative"),
         ({"pool": "1234.567"}, "pool", "decimal places"),
         ({"pool": ""}, "pool", "Enter the pool"),
         ({"levels": "3"}, "levels", "valid choice"),
