@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from chain.models import Buyer, Contract, Shipment
 from chain.services import BUYER_FIELDS, CONTRACT_FIELDS, SHIPMENT_FIELDS
 from coop.forms import DateInput, SearchForm, any_choice
+from coop.forms.numbers import DecimalInputField, DecimalInputMeta
 from coop.models import Lot, Product
 from coop.units import ISO_4217, WEIGHT_DIGITS, WEIGHT_PLACES
 
@@ -30,19 +31,14 @@ def currency_choices(*, blank_label=None) -> list[tuple[str, str]]:
     return [*blank, *common, *rest]
 
 
-def _decimal_input(step="any"):
-    return forms.NumberInput(attrs={"step": step, "inputmode": "decimal", "min": "0"})
-
-
 def kg_field(label, *, required=True, help_text=""):
-    return forms.DecimalField(
+    return DecimalInputField(
         label=label,
         required=required,
         max_digits=WEIGHT_DIGITS,
         decimal_places=WEIGHT_PLACES,
         min_value=Decimal("0"),
         help_text=help_text,
-        widget=_decimal_input("0.001"),
     )
 
 
@@ -74,7 +70,7 @@ class BuyerForm(ServiceModelForm):
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off", "size": 3}),
     )
 
-    class Meta:
+    class Meta(DecimalInputMeta):
         model = Buyer
         fields = BUYER_FIELDS
         widgets = {
@@ -98,7 +94,7 @@ class ContractForm(ServiceModelForm):
     """A contract's terms. The minimum volume is asked on creation only: later changes are
     amendments from a date on ("Amend minimum"), so both periods stay on record."""
 
-    advance_pct = forms.DecimalField(
+    advance_pct = DecimalInputField(
         label=_("Advance to families (%)"),
         required=False,
         max_digits=6,
@@ -106,19 +102,15 @@ class ContractForm(ServiceModelForm):
         min_value=Decimal("0"),
         max_value=Decimal("100"),
         help_text=_("Share of the expected value advanced to each family on delivery, e.g. 50."),
-        widget=_decimal_input("0.01"),
     )
 
-    class Meta:
+    class Meta(DecimalInputMeta):
         model = Contract
         fields = [name for name in CONTRACT_FIELDS if name != "advance_rate"]
         widgets = {
             "reference": forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
             "starts_on": DateInput(),
             "ends_on": DateInput(),
-            "price_per_kg": _decimal_input(),
-            "premium_per_kg": _decimal_input(),
-            "max_moisture_pct": _decimal_input("0.1"),
         }
 
     field_order = [
@@ -201,15 +193,13 @@ class ShipmentForm(ServiceModelForm):
     """A draft sale. With a contract, the buyer, product, price, currency and claims come
     from it; a different price or currency needs a reason (the service records who)."""
 
-    class Meta:
+    class Meta(DecimalInputMeta):
         model = Shipment
         fields = SHIPMENT_FIELDS
         widgets = {
             "reference": forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
             "invoice_reference": forms.TextInput(attrs={"autocomplete": "off"}),
             "shipped_on": DateInput(),
-            "price_per_kg": _decimal_input(),
-            "exchange_rate": _decimal_input(),
             "price_override_reason": forms.TextInput(attrs={"autocomplete": "off"}),
         }
 
@@ -354,7 +344,7 @@ class AllocationForm(forms.Form):
         cleaned = super().clean()
         chosen = self.chosen()
         lots = Lot.objects.filter(cooperative=self.cooperative).with_remaining().in_bulk(list(chosen))
-        parse = forms.DecimalField(
+        parse = DecimalInputField(
             max_digits=WEIGHT_DIGITS,
             decimal_places=WEIGHT_PLACES,
             validators=[MinValueValidator(Decimal("0.001"), _("Enter more than zero kilograms."))],

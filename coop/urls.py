@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from coop.views import access, base, capture, imports, people, production
+from coop.views import access, base, capture, imports, people, production, products
 from coop.views import certification as ics
 
 # Each kind of row has the same four pages under its co-op: list, new, detail, edit.
@@ -36,6 +36,9 @@ cooperative_patterns = [
     path("lots/<int:pk>/reject/", production.LotReject.as_view(), name="lot_reject"),
     path("lots/<int:pk>/label.pdf", production.LotLabel.as_view(), name="lot_label"),
     path("lots/<int:pk>/receipt.pdf", production.LotReceipt.as_view(), name="lot_receipt"),
+    # Products and the usual values of their deliveries (coop.plausibility)
+    path("products/", products.ProductList.as_view(), name="product_list"),
+    path("products/<int:pk>/ranges/", products.ProductRangesEdit.as_view(), name="product_ranges_edit"),
     # Internal control system
     path("certifications/", ics.CertificationList.as_view(), name="certification_list"),
     path("certifications/new/", ics.CertificationChooseFamily.as_view(), name="certification_choose"),

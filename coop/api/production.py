@@ -94,7 +94,7 @@ class LotViewSet(CoopScopedCreateViewSet):
 
     def get_queryset(self):
         lots = scope(Lot.objects.all(), self.request.user).select_related(
-            "cooperative", "product", "family", "recorded_by"
+            "cooperative", "product", "family", "recorded_by", "unusual_confirmed_by"
         )
         if self.action in LINEAGE_ACTIONS:
             return lots  # the answer is the lineage, not the lot itself

@@ -4,19 +4,23 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coop.forms.base import DateInput, SearchForm, any_choice
+from coop.forms.numbers import decimal_formfield
 from coop.models import Association, Family, Member
 from coop.services import ASSOCIATION_FIELDS, FAMILY_FIELDS, MEMBER_FIELDS
 
 
-def _coordinate_widget():
-    return forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"})
+def _coordinate_field(db_field, **kwargs):
+    # Latitudes and longitudes in Brazil are mostly negative: "-4,61" is a place, not a typo.
+    if db_field.name in ("latitude", "longitude"):
+        kwargs["allow_negative"] = True
+    return decimal_formfield(db_field, **kwargs)
 
 
 class AssociationForm(forms.ModelForm):
     class Meta:
         model = Association
         fields = ASSOCIATION_FIELDS
-        widgets = {"latitude": _coordinate_widget(), "longitude": _coordinate_widget()}
+        formfield_callback = _coordinate_field
 
     def __init__(self, *args, cooperative, **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,10 +30,9 @@ class FamilyForm(forms.ModelForm):
     class Meta:
         model = Family
         fields = FAMILY_FIELDS
+        formfield_callback = _coordinate_field
         widgets = {
             "joined_on": DateInput(),
-            "latitude": _coordinate_widget(),
-            "longitude": _coordinate_widget(),
             "hives": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
         }
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coop import selectors
 from coop.forms.base import DateInput, SearchForm, any_choice
+from coop.forms.numbers import DecimalInputField
 from coop.forms.widgets import PickerField
 from coop.models import Association, Family, Lot, Product
 from coop.services.production import COLLECTION_POINTS
@@ -21,14 +22,13 @@ from coop.units import WEIGHT_DIGITS, WEIGHT_PLACES
 
 
 def _kg_field(label, *, required=True, help_text=""):
-    # Whole barrels are typed as "20", partial ones as "19.5": the phone shows a number pad.
-    return forms.DecimalField(
+    # Whole barrels are typed as "20", partial ones as "19,5" or "19.5": the phone shows a number pad.
+    return DecimalInputField(
         label=label,
         required=required,
         max_digits=WEIGHT_DIGITS,
         decimal_places=WEIGHT_PLACES,
         help_text=help_text,
-        widget=forms.NumberInput(attrs={"step": "0.001", "inputmode": "decimal", "min": "0"}),
     )
 
 
@@ -69,6 +69,13 @@ class DeliveryForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # Shown only once the service found an unusual value (coop.plausibility): ticking it
+    # confirms the values shown then, carried in `unusual_seen`; changed values ask again.
+    confirm_unusual = forms.BooleanField(label=_("I confirm the value is correct"), required=False)
+    unusual_seen = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    CONFIRMATION_FIELDS = ("confirm_unusual", "unusual_seen")
+    PLAUSIBILITY_FIELDS = ("net_kg", "moisture_pct", "price_per_kg")
 
     def __init__(self, *args, cooperative, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,7 +90,11 @@ class DeliveryForm(forms.Form):
         self.fields["association"].empty_label = _("(none)")
 
     def main_fields(self):
-        return [field for field in self.visible_fields() if field.name not in self.more_fields]
+        return [
+            field
+            for field in self.visible_fields()
+            if field.name not in self.more_fields and field.name not in self.CONFIRMATION_FIELDS
+        ]
 
     def extra_fields(self):
         return [field for field in self.visible_fields() if field.name in self.more_fields]
@@ -91,8 +102,26 @@ class DeliveryForm(forms.Form):
     def extra_has_errors(self) -> bool:
         return any(self[name].errors for name in self.more_fields)
 
+    def _values_signature(self) -> str:
+        """The values a confirmation is about, as text (what was shown when it was asked)."""
+        data = self.cleaned_data
+        return "|".join(str(data.get(name, "")) for name in self.PLAUSIBILITY_FIELDS)
+
+    @property
+    def asks_confirmation(self) -> bool:
+        return bool(self.data.get("unusual_seen")) or "confirm_unusual" in self.errors
+
+    def ask_confirmation(self) -> None:
+        """After the service found unusual values: show the checkbox, for these values."""
+        self.data = self.data.copy()
+        self.data["unusual_seen"] = self._values_signature()
+        self.data.pop("confirm_unusual", None)  # an earlier tick was for other values
+
     def service_data(self) -> dict:
-        return dict(self.cleaned_data)
+        data = dict(self.cleaned_data)
+        seen = data.pop("unusual_seen", "")
+        data["confirm_unusual"] = bool(data.get("confirm_unusual")) and seen == self._values_signature()
+        return data
 
 
 class BarrelForm(DeliveryForm):
@@ -111,12 +140,11 @@ class BarrelForm(DeliveryForm):
         "notes",
     ]
 
-    moisture_pct = forms.DecimalField(
+    moisture_pct = DecimalInputField(
         label=_("Moisture (%)"),
         error_messages={"required": _("Measure the honey's moisture before recording the barrel.")},
         max_digits=8,  # wider than the column, so "101" reaches the service's own message
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal", "min": "0", "max": "100"}),
     )
     harvested_on = forms.DateField(label=_("Harvested on"), required=False, widget=DateInput())
     gross_kg = _kg_field(_("Gross kg"), required=False, help_text=_("With the barrel."))
@@ -142,11 +170,10 @@ class PurchaseForm(DeliveryForm):
         "notes",
     ]
 
-    price_per_kg = forms.DecimalField(
+    price_per_kg = DecimalInputField(
         label=_("Price per kg"),
         max_digits=12,
         decimal_places=4,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal", "min": "0"}),
         help_text=_("Paid to the family on the spot, in the co-op's currency."),
     )
 
@@ -287,7 +314,7 @@ class BatchForm(forms.Form):
         if not chosen:
             raise ValidationError(_("Tick at least one input lot."), code="no_inputs")
         lots = Lot.objects.filter(cooperative=self.cooperative).in_bulk(list(chosen))
-        parse = forms.DecimalField(max_digits=WEIGHT_DIGITS, decimal_places=WEIGHT_PLACES)
+        parse = DecimalInputField(max_digits=WEIGHT_DIGITS, decimal_places=WEIGHT_PLACES)
         for pk, typed in chosen.items():
             lot = lots.get(pk)
             if lot is None:

@@ -23,13 +23,24 @@ KINDS = {
 
 
 def import_file(
-    *, actor, cooperative, kind: str, data: bytes, filename: str, dry_run: bool = False
+    *,
+    actor,
+    cooperative,
+    kind: str,
+    data: bytes,
+    filename: str,
+    dry_run: bool = False,
+    confirm_unusual: bool = False,
 ) -> ImportResult:
-    """Read `data` (the bytes of a .csv or .xlsx file named `filename`) and import it as `kind`."""
+    """Read `data` (the bytes of a .csv or .xlsx file named `filename`) and import it as `kind`.
+
+    `confirm_unusual` confirms the lots' values outside their usual range (see lots_import).
+    """
     columns, service = KINDS[kind]
     require(actor, cooperative, RECORD)  # before reading: a refused file must not tell more
     table = read_table(data, filename, columns)
-    return service(actor=actor, cooperative=cooperative, rows=table.rows, dry_run=dry_run)
+    extra = {"confirm_unusual": confirm_unusual} if kind == "lots" else {}
+    return service(actor=actor, cooperative=cooperative, rows=table.rows, dry_run=dry_run, **extra)
 
 
 __all__ = [

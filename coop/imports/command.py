@@ -26,8 +26,24 @@ class ImportCommand(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Check every row and report; write nothing."
         )
+        parser.add_argument(
+            "--confirm-unusual",
+            action="store_true",
+            help="Lots: import values outside their product's usual range (listed by --dry-run) "
+            "as confirmed by the importer. Without it such a file is refused.",
+        )
 
-    def handle(self, *args, file, coop, username=None, dry_run=False, verbosity=1, **options):
+    def handle(
+        self,
+        *args,
+        file,
+        coop,
+        username=None,
+        dry_run=False,
+        confirm_unusual=False,
+        verbosity=1,
+        **options,
+    ):
         cooperative = Cooperative.objects.filter(slug=coop).first()
         if cooperative is None:
             raise CommandError(f"No co-operative with slug {coop!r}.")
@@ -47,6 +63,7 @@ class ImportCommand(BaseCommand):
                 data=path.read_bytes(),
                 filename=path.name,
                 dry_run=dry_run,
+                confirm_unusual=confirm_unusual,
             )
         except ImportRejected as rejected:
             for problem in rejected.problems:
@@ -63,6 +80,8 @@ class ImportCommand(BaseCommand):
                     "  "
                     + ", ".join(f"{key}={value}" for key, value in row.items() if value not in ("", None))
                 )
+        for warning in result.warnings:
+            self.stderr.write(f"Unusual: {warning}")
         if verbosity >= 1:
             counts = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in result.counts.items())
             if dry_run:

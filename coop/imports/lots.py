@@ -28,7 +28,8 @@ from coop.imports import cells, lookups
 from coop.imports.files import Columns
 from coop.imports.results import ImportRejected, ImportResult, Problem
 from coop.models import Association, Cooperative, Family, Lot, Product, code_validator
-from coop.selectors.production import kinds_handled
+from coop.plausibility import unusual_values
+from coop.selectors.production import current_purchase_price, kinds_handled
 from coop.services.base import history_copy
 from coop.services.production import (
     delivery_errors,
@@ -98,6 +99,8 @@ WRITE_FIELDS = (
     "consumed_kg",
     "allocated_kg",
     "yield_warning",
+    "unusual_values",
+    "unusual_confirmed_by_id",
     "notes",
     "recorded_by_id",
     "recorded_at",
@@ -108,6 +111,15 @@ _CODE, _KIND, _COLLECTED = (
     WRITE_FIELDS.index("collected_on"),
 )
 PREVIEW_ROWS = 50
+PLAUSIBILITY_FIELDS = (
+    "usual_net_kg_min",
+    "usual_net_kg_max",
+    "usual_moisture_min_pct",
+    "usual_moisture_max_pct",
+    "price_tolerance_pct",
+    "reference_price_per_kg",
+)
+UNUSUAL_MAX_LENGTH = Lot._meta.get_field("unusual_values").max_length
 ORM_BATCH = 1_000
 ZERO_KG = Decimal("0.000")
 
@@ -204,8 +216,36 @@ def _certified(periods: list[tuple], day: date) -> bool:
     return any(valid_from <= day <= valid_to for valid_from, valid_to in periods)
 
 
-def lots_import(*, actor, cooperative: Cooperative, rows, dry_run: bool = False) -> ImportResult:
+def _current_prices(cooperative: Cooperative, records: list[list], associations, products) -> dict:
+    """The current price (coop.plausibility) per (collection point, product) of the file's
+    nut purchases, as of the pair's latest purchase date: one lookup per pair, not per row."""
+    latest: dict[tuple, date] = {}
+    for record in records:
+        kind, point, product, collected = (
+            record[_AT[column]] for column in ("kind", "association", "product", "collected_on")
+        )
+        if kind == Lot.Kind.NUT_PURCHASE and product in products and collected is not None:
+            key = (point if point in associations else None, product)
+            latest[key] = max(latest.get(key, collected), collected)
+    return {
+        (point, product): current_purchase_price(
+            cooperative=cooperative,
+            product=products[product],
+            association=associations.get(point),
+            day=day,
+        )
+        for (point, product), day in latest.items()
+    }
+
+
+def lots_import(
+    *, actor, cooperative: Cooperative, rows, dry_run: bool = False, confirm_unusual: bool = False
+) -> ImportResult:
     """Validate every row of a lots file, then (unless `dry_run`) save them all or none.
+
+    Values outside a product's usual range (coop.plausibility) are listed as warnings;
+    a file with such rows is saved only with `confirm_unusual`, each such lot keeping
+    its unusual values and the importer as the one who confirmed them.
 
     `rows` yields (row number, {column: cell}) as `coop.imports.files.read_table` reads
     them. Raises ImportRejected listing every problem; nothing is written then. Rows are
@@ -229,9 +269,12 @@ def lots_import(*, actor, cooperative: Cooperative, rows, dry_run: bool = False)
         codes_in("association"),
     )
     products = lookups.by_code(
-        Product.objects.filter(cooperative=cooperative).only("id", "code", "name", "delivered_as"),
+        Product.objects.filter(cooperative=cooperative).only(
+            "id", "code", "name", "delivered_as", *PLAUSIBILITY_FIELDS
+        ),
         codes_in("product"),
     )
+    prices = _current_prices(cooperative, records, associations, products)
     typed_codes = codes_in("code")
     taken = lookups.codes_taken(Lot.objects.filter(cooperative=cooperative), typed_codes)
     organic = lookups.organic_periods(family.pk for family in families.values())
@@ -241,7 +284,7 @@ def lots_import(*, actor, cooperative: Cooperative, rows, dry_run: bool = False)
     cooperative_id, actor_id = cooperative.pk, actor.pk
     limit, currency = cooperative.moisture_limit_pct, cooperative.base_currency
     amount_ok = DecimalValidator(Lot._meta.get_field("amount_paid").max_digits, 2)
-    to_write, preview = [], []
+    to_write, preview, warnings = [], [], []
     counts = {"accepted": 0, "rejected": 0, "new_codes": 0}
     for record in records:
         (number, faults, kind, code, family_code, point_code, product_code, harvested, collected) = record[:9]
@@ -303,6 +346,16 @@ def lots_import(*, actor, cooperative: Cooperative, rows, dry_run: bool = False)
         if faults:
             problems.extend(Problem(number, column, message) for column, message in faults.items())
             continue
+        unusual = unusual_values(
+            kind=kind,
+            product=product,
+            net_kg=net,
+            moisture_pct=moisture,
+            price_per_kg=price,
+            current_price=prices.get((point_code if association else None, product_code)),
+            currency=currency,
+        )
+        warnings.extend(Problem(number, column, message) for column, message in unusual.items())
         if problems:
             continue  # the file is refused: keep checking, stop building
 
@@ -330,6 +383,8 @@ def lots_import(*, actor, cooperative: Cooperative, rows, dry_run: bool = False)
             ZERO_KG,
             ZERO_KG,
             "",
+            " ".join(unusual.values())[:UNUSUAL_MAX_LENGTH],
+            actor_id if unusual else None,
             notes,
             actor_id,
             now,
@@ -340,7 +395,18 @@ def lots_import(*, actor, cooperative: Cooperative, rows, dry_run: bool = False)
 
     if problems:
         raise ImportRejected(problems)
-    result = ImportResult(kind="lots", rows=len(to_write), dry_run=dry_run, preview=preview, counts=counts)
+    if warnings and not dry_run and not confirm_unusual:
+        raise ImportRejected(
+            [
+                Problem(
+                    None, None, _("Some values are unusual: check them, or confirm that they are correct.")
+                ),
+                *warnings,
+            ]
+        )
+    result = ImportResult(
+        kind="lots", rows=len(to_write), dry_run=dry_run, preview=preview, counts=counts, warnings=warnings
+    )
     if not dry_run:
         with transaction.atomic():
             _give_codes(cooperative, to_write, typed_codes)

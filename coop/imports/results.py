@@ -56,3 +56,8 @@ class ImportResult:
     preview: list[dict]  # the first rows as they will be saved
     counts: dict[str, int] = field(default_factory=dict)
     created: int = 0
+    warnings: list[Problem] = field(default_factory=list)  # unusual values, to be confirmed
+
+    @property
+    def unusual_rows(self) -> int:
+        return len({warning.row for warning in self.warnings})

@@ -81,6 +81,32 @@ class Product(models.Model):
         default=False,
         help_text=_("Off: certified and uncertified inputs may never be mixed (physical traceability)."),
     )
+    # What a delivery of this product usually is (coop.plausibility): a value outside is
+    # recorded only once someone confirms it. Blank: the default of the kind of lot.
+    usual_net_kg_min = weight_field(_("usual net kg, from"), null=True, blank=True)
+    usual_net_kg_max = weight_field(_("usual net kg, to"), null=True, blank=True)
+    usual_moisture_min_pct = models.DecimalField(
+        _("usual moisture (%), from"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    usual_moisture_max_pct = models.DecimalField(
+        _("usual moisture (%), to"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    reference_price_per_kg = models.DecimalField(
+        _("reference price per kg"),
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("Used when a collection point has no recent purchases to take the current price from."),
+    )
+    price_tolerance_pct = models.DecimalField(
+        _("price tolerance (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("40.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("How far a price per kg may be from the current price before it must be confirmed."),
+    )
     history = HistoricalRecords()
 
     objects = CoopScopedQuerySet.as_manager()
@@ -94,6 +120,22 @@ class Product(models.Model):
             models.CheckConstraint(
                 condition=Q(expected_yield__isnull=True) | Q(expected_yield__gt=0),
                 name="product_yield_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(usual_net_kg_min__isnull=True)
+                | Q(usual_net_kg_max__isnull=True)
+                | Q(usual_net_kg_min__lte=F("usual_net_kg_max")),
+                name="product_usual_kg_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(usual_moisture_min_pct__isnull=True)
+                | Q(usual_moisture_max_pct__isnull=True)
+                | Q(usual_moisture_min_pct__lte=F("usual_moisture_max_pct")),
+                name="product_usual_moisture_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(price_tolerance_pct__gte=0, price_tolerance_pct__lte=100),
+                name="product_price_tolerance_range",
             ),
         ]
 
@@ -177,6 +219,17 @@ class Lot(models.Model):
     consumed_kg = weight_field(_("consumed kg"), default=ZERO_KG)
     allocated_kg = weight_field(_("allocated kg"), default=ZERO_KG)
     yield_warning = models.CharField(_("yield warning"), max_length=300, blank=True)
+    # A value outside the product's usual range (coop.plausibility), kept as it was shown
+    # to the person who confirmed it was correct.
+    unusual_values = models.CharField(_("unusual values"), max_length=500, blank=True)
+    unusual_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("unusual values confirmed by"),
+    )
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -17,6 +17,7 @@ from coop.selectors.people import (
 from coop.selectors.production import (
     Lineage,
     batch_input_candidates,
+    current_purchase_price,
     default_delivery_product,
     family_certified_on,
     family_lots,
@@ -36,6 +37,7 @@ __all__ = [
     "Lineage",
     "approving_inspections",
     "batch_input_candidates",
+    "current_purchase_price",
     "default_delivery_product",
     "certification_list",
     "family_lots",

@@ -5,11 +5,13 @@ whatever the depth, on SQLite and PostgreSQL alike.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from coop import plausibility
 from coop.models import Certification, Cooperative, Family, Lot, LotInput, Product
 from coop.tenancy import scope
 
@@ -236,3 +238,37 @@ def default_delivery_product(*, cooperative: Cooperative, kind: str) -> Product 
         return raw.filter(pk=latest).first() or raw.first()
     usual = [product for product in raw if product.code.upper() in _USUAL_CODES.get(kind, ())]
     return usual[0] if usual else raw.order_by("name").first()
+
+
+PRICE_SAMPLE = 500  # the newest purchases of the window: a median needs no more
+
+
+def current_purchase_price(
+    *, cooperative: Cooperative, product: Product, association, day: date
+) -> Decimal | None:
+    """The "current price" of `coop.plausibility`: the median price per kg of the collection
+    point's purchases of `product` in the 30 days up to `day` (at least MIN_PURCHASES),
+    else of the co-op's, else the product's reference price. Confirmed outliers and
+    rejected lots do not count: they would pull the price towards the next typo."""
+    window_days = timedelta(days=plausibility.PRICE_WINDOW_DAYS)
+    window = (
+        Lot.objects.filter(
+            cooperative=cooperative,
+            product=product,
+            kind=Lot.Kind.NUT_PURCHASE,
+            collected_on__gte=max(day, date.min + window_days) - window_days,  # year 1 has no 30 days before
+            collected_on__lte=day,
+            price_per_kg__isnull=False,
+            unusual_confirmed_by__isnull=True,
+        )
+        .exclude(status=Lot.Status.REJECTED)
+        .order_by("-collected_on", "-id")
+        .values_list("price_per_kg", flat=True)
+    )
+    for sample in (window.filter(association=association) if association else None, window):
+        if sample is None:
+            continue
+        prices = list(sample[:PRICE_SAMPLE])
+        if len(prices) >= plausibility.MIN_PURCHASES:
+            return plausibility.median(prices)
+    return product.reference_price_per_kg

@@ -49,6 +49,12 @@ class ProductSerializer(MovesNowhereMixin, CoopModelSerializer):
             "yield_tolerance_pct",
             "mass_balance_allowed",
             "delivered_as",
+            "usual_net_kg_min",
+            "usual_net_kg_max",
+            "usual_moisture_min_pct",
+            "usual_moisture_max_pct",
+            "reference_price_per_kg",
+            "price_tolerance_pct",
         ]
 
 
@@ -137,6 +143,18 @@ class LotSerializer(CoopModelSerializer):
         ),
     )
 
+    confirm_unusual = serializers.BooleanField(
+        write_only=True,
+        default=False,
+        help_text=_(
+            "`true` confirms values outside the product's usual range (net kg, moisture, price "
+            "per kg). Without it such a lot is refused with 400, naming each field and its range."
+        ),
+    )
+    unusual_confirmed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
     class Meta(CoopModelSerializer.Meta):
         model = Lot
         fields = [
@@ -169,8 +187,12 @@ class LotSerializer(CoopModelSerializer):
             "recorded_by",
             "recorded_at",
             "accept",
+            "unusual_values",
+            "unusual_confirmed_by",
+            "confirm_unusual",
         ]
         read_only_fields = [
+            "unusual_values",
             "status",
             "rejection_reason",
             "currency",

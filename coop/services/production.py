@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coop.models import Association, Cooperative, Family, Lot, LotCodeSequence, LotInput, Product, Scheme
-from coop.selectors.production import family_certified_on, kinds_handled
+from coop.plausibility import unusual_values
+from coop.selectors.production import current_purchase_price, family_certified_on, kinds_handled
 from coop.services.base import (
     apply_changes,
     history_copy,
@@ -57,7 +58,43 @@ PRODUCT_FIELDS = (
     "yield_tolerance_pct",
     "mass_balance_allowed",
     "delivered_as",
+    "usual_net_kg_min",
+    "usual_net_kg_max",
+    "usual_moisture_min_pct",
+    "usual_moisture_max_pct",
+    "reference_price_per_kg",
+    "price_tolerance_pct",
 )
+# Each usual range is (from, to); `to` is checked against `from` here, with a message.
+USUAL_RANGE_FIELDS = (
+    ("usual_net_kg_min", "usual_net_kg_max"),
+    ("usual_moisture_min_pct", "usual_moisture_max_pct"),
+)
+
+
+def _validate_usual_ranges(product: Product) -> None:
+    errors = {}
+    for name in PRODUCT_FIELDS[PRODUCT_FIELDS.index("usual_net_kg_min") :]:
+        try:  # strings (a form, the admin, a test) become Decimals before comparing
+            setattr(product, name, Product._meta.get_field(name).to_python(getattr(product, name)))
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    for low_field, high_field in USUAL_RANGE_FIELDS:
+        low, high = getattr(product, low_field), getattr(product, high_field)
+        if low is not None and low < 0:
+            errors[low_field] = _("Enter zero or more.")
+        if low is not None and high is not None and high < low:
+            errors[high_field] = _("The end of the range cannot be below its start.")
+    for moisture_field in ("usual_moisture_min_pct", "usual_moisture_max_pct"):
+        value = getattr(product, moisture_field)
+        if value is not None and not (0 <= value <= 100):
+            errors[moisture_field] = _("Moisture is a percentage between 0 and 100.")
+    if product.reference_price_per_kg is not None and product.reference_price_per_kg < 0:
+        errors["reference_price_per_kg"] = _("Enter zero or more.")
+    if errors:
+        raise ValidationError(errors)
 
 
 def _validate_recipe(product: Product) -> None:
@@ -88,6 +125,7 @@ def product_create(*, actor, cooperative: Cooperative, **data) -> Product:
     product = Product(cooperative=cooperative)
     apply_changes(product, data, PRODUCT_FIELDS)
     _validate_recipe(product)
+    _validate_usual_ranges(product)
     save_validated(product, actor=actor)
     return product
 
@@ -99,6 +137,7 @@ def product_update(*, actor, product: Product, **data) -> Product:
     changed = apply_changes(product, data, PRODUCT_FIELDS)
     if changed:
         _validate_recipe(product)
+        _validate_usual_ranges(product)
         save_validated(product, actor=actor, update_fields=changed)
     return product
 
@@ -273,6 +312,41 @@ def moisture_rejection(moisture_pct, limit: Decimal) -> str:
     }
 
 
+def unusual_confirmation_error(unusual: dict[str, str]) -> ValidationError:
+    """Each unusual value on its field, and on `confirm_unusual` what to do about them."""
+    errors = {field: ValidationError(message, code="unusual") for field, message in unusual.items()}
+    errors["confirm_unusual"] = ValidationError(
+        _("Check the values marked, or confirm that they are correct."), code="unusual"
+    )
+    return ValidationError(errors)
+
+
+def _check_plausible(lot: Lot, *, confirmed: bool, actor) -> None:
+    current = None
+    if lot.kind == Lot.Kind.NUT_PURCHASE and lot.price_per_kg is not None:
+        current = current_purchase_price(
+            cooperative=lot.cooperative,
+            product=lot.product,
+            association=lot.association,
+            day=lot.collected_on,
+        )
+    unusual = unusual_values(
+        kind=lot.kind,
+        product=lot.product,
+        net_kg=lot.net_kg,
+        moisture_pct=lot.moisture_pct,
+        price_per_kg=lot.price_per_kg,
+        current_price=current,
+        currency=lot.cooperative.base_currency,
+    )
+    if not unusual:
+        return
+    if not confirmed:
+        raise unusual_confirmation_error(unusual)
+    lot.unusual_values = " ".join(unusual.values())[: Lot._meta.get_field("unusual_values").max_length]
+    lot.unusual_confirmed_by = actor
+
+
 def _validate_delivery(lot: Lot) -> None:
     errors = delivery_errors(
         kind=lot.kind,
@@ -333,9 +407,12 @@ def lot_record(
     price_per_kg=None,
     notes: str = "",
     accept: bool = True,
+    confirm_unusual: bool = False,
 ) -> Lot:
     """Record a delivery: a honey barrel, a nut purchase or another delivery by a family.
 
+    A value outside the product's usual range (coop.plausibility) is refused unless
+    `confirm_unusual`; then the lot keeps the unusual values and who confirmed them.
     A barrel wetter than the co-op's moisture limit is kept, as rejected with the reason.
     `organic=None` takes the family's organic certification on the collection date;
     `organic=True` is refused when the family is not certified on that date.
@@ -365,6 +442,7 @@ def lot_record(
     )
     _validate_delivery(lot)
     _validate_weights_and_dates(lot)
+    _check_plausible(lot, confirmed=confirm_unusual, actor=actor)
 
     certified = family_certified_on(family=family, scheme=Scheme.ORGANIC, day=collected_on)
     if organic and not certified:

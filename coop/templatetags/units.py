@@ -11,6 +11,8 @@ from babel.numbers import format_currency, format_decimal
 from django import template
 from django.utils.translation import get_language, to_locale
 
+from coop.numbers import format_for_input
+
 register = template.Library()
 
 
@@ -75,3 +77,16 @@ def input_decimal(value) -> str:
         return str(value)
     text = f"{number:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def typed_decimal(value) -> str:
+    """A decimal as a text input shows it for editing ("20,4" in Portuguese): see coop.numbers.
+
+    What the user typed (a string) comes back exactly as typed.
+    """
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return value
+    return format_for_input(value, language=get_language() or "")

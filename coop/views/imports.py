@@ -101,6 +101,8 @@ class ImportConfirm(ImportMixin, View):
                 kind=preview.kind,
                 data=data,
                 filename=preview.original_name,
+                # The preview listed the unusual values; the box says the importer checked them.
+                confirm_unusual=request.POST.get("confirm_unusual") == "1",
             )
         except ImportRejected as rejected:
             # The co-op changed since the preview (a code taken, a family suspended).

@@ -5,6 +5,8 @@ labels and receipts, and write nothing. Lots are always looked up within the co-
 the URL, so another co-op's lot, label or receipt answers 404.
 """
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -88,7 +90,8 @@ class DeliveryRecord(ServiceFormView):
             "collected_on": timezone.localdate(),
             "product": product,
             "association": remembered.get("association"),
-            "price_per_kg": remembered.get("price_per_kg"),
+            # Kept as text in the session; a Decimal is shown the page's way ("3,20").
+            "price_per_kg": Decimal(price) if (price := remembered.get("price_per_kg")) else None,
         }
 
     def get_form(self, form_class=None):
@@ -106,9 +109,14 @@ class DeliveryRecord(ServiceFormView):
         return form
 
     def save(self, form):
-        lot = services.lot_record(
-            actor=self.request.user, cooperative=self.cooperative, kind=self.kind, **form.service_data()
-        )
+        try:
+            lot = services.lot_record(
+                actor=self.request.user, cooperative=self.cooperative, kind=self.kind, **form.service_data()
+            )
+        except ValidationError as error:
+            if "confirm_unusual" in getattr(error, "error_dict", {}):
+                form.ask_confirmation()  # the values in words, and the box to confirm them
+            raise
         data = form.cleaned_data
         remember_point(self.request, cooperative=self.cooperative, association=data.get("association"))
         self.request.session[self.defaults_key] = {

@@ -317,6 +317,7 @@ def honey(transactional_db, media):
             net_kg=kg,
             moisture_pct="18.0",
             code=code,
+            confirm_unusual=True,  # hundreds of kg per "barrel" keep the figures round
         )
 
     # Last season: delivered, advanced and paid; nothing stands in the way of settling it.

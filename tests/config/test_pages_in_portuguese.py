@@ -318,6 +318,7 @@ def route_arguments(site, client) -> dict[str, dict]:
         "lot_saved": {"pk": site.today_accepted.pk},
         "lot_label": {"pk": lot.pk},
         "lot_receipt": {"pk": site.purchase.pk},
+        "product_ranges_edit": {"pk": lot.product_id},
         "certification_detail": {"pk": site.certification.pk},
         "certification_grant": {"pk": site.uncertified.pk},
         "inspection_detail": {"pk": site.inspection.pk},

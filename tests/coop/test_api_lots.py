@@ -148,6 +148,8 @@ def test_recording_roles_record_a_barrel(api, personas, prod, role):
         "notes": "Tambor novo",
         "recorded_by": user.username,
         "recorded_at": lot["recorded_at"],
+        "unusual_values": "",
+        "unusual_confirmed_by": None,
     }
     assert stored.history.get().history_user == user  # written by the service
 
@@ -778,6 +780,7 @@ def delivery_bodies(prod):
         "notes": st.text(max_size=30),
         "organic": st.sampled_from([None, False]),
         "accept": st.booleans(),
+        "confirm_unusual": st.booleans(),
     }
     barrels = st.fixed_dictionaries(
         {
@@ -825,7 +828,8 @@ def test_random_batches_never_answer_500_nor_over_consume(api, personas, prod, d
     api.force_authenticate(personas.staff)
     if not Lot.objects.filter(kind="nut_purchase").exists():
         for family in (prod.breaker, prod.other_breaker):
-            record(api, nut_purchase(prod, family=family.pk, net_kg="5000"))
+            # 5 t of nuts to draw batches from: far above a purchase's usual 100 kg, so confirmed.
+            record(api, nut_purchase(prod, family=family.pk, net_kg="5000", confirm_unusual=True))
     nut_lots = list(Lot.objects.filter(kind="nut_purchase").values_list("pk", flat=True))
     any_lot = st.integers(min_value=1, max_value=300)
     small_kgs = st.decimals(min_value="0.001", max_value="40", places=3).map(str)

@@ -52,6 +52,12 @@ def test_every_member_reads_the_catalogue_of_their_coop_only(api, personas, prod
         "expected_yield": "0.3000",
         "yield_tolerance_pct": "10.00",
         "mass_balance_allowed": False,
+        "usual_net_kg_min": None,
+        "usual_net_kg_max": None,
+        "usual_moisture_min_pct": None,
+        "usual_moisture_max_pct": None,
+        "reference_price_per_kg": None,
+        "price_tolerance_pct": "40.00",
     }
 
 

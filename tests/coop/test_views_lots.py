@@ -22,7 +22,7 @@ def _barrel_data(honey, **overrides):
     data = {
         "family": honey.family.pk,
         "family_q": "",
-        "net_kg": "20.000",
+        "net_kg": "20",
         "moisture_pct": "18.5",
         "collected_on": TODAY.isoformat(),
         "association": honey.room.pk,
@@ -132,7 +132,7 @@ yesterday = (TODAY - datetime.timedelta(days=1)).isoformat()
     "overrides, field, message",
     [
         ({"net_kg": "0"}, "net_kg", "more than zero"),
-        ({"net_kg": "-5"}, "net_kg", "more than zero"),
+        ({"net_kg": "-5"}, "net_kg", "cannot be negative"),
         ({"net_kg": "2000"}, "net_kg", "not plausible"),
         ({"moisture_pct": "101"}, "moisture_pct", "between 0 and 100"),
         ({"moisture_pct": ""}, "moisture_pct", "moisture"),

@@ -31,7 +31,11 @@ def exe_upload(name="ata.pdf"):
 
 
 def barrel(actor, coop, *, product, family, kg="20.000", day=DAY, moisture="18.0", **extra) -> Lot:
-    """A honey barrel recorded the way a honey room records it (so the signal is sent)."""
+    """A honey barrel recorded the way a honey room records it (so the signal is sent).
+
+    Its kilograms are chosen for the arithmetic of advances, not to look like a real
+    barrel: an unusual weight (coop.plausibility) is confirmed."""
+    extra.setdefault("confirm_unusual", True)
     return coop_services.lot_record(
         actor=actor,
         cooperative=coop,

@@ -184,8 +184,8 @@ def test_an_entered_pool_ignores_the_cost_rows(client, personas, honey):
 @pytest.mark.parametrize(
     "changes, field, message",
     [
-        ({"pool": "-5"}, "pool", "greater than or equal to 0"),
-        ({"pool": "1.234"}, "pool", "decimal places"),
+        ({"pool": "-5"}, "pool", "cannot be negative"),
+        ({"pool": "1234.567"}, "pool", "decimal places"),
         ({"pool": ""}, "pool", "Enter the pool"),
         ({"levels": "3"}, "levels", "valid choice"),
         ({"reference": "SET\x00NUL"}, "reference", "Null characters"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chain.forms import ServiceModelForm
 from coop.forms import DateInput, SearchForm, any_choice
+from coop.forms.numbers import DecimalInputField, DecimalInputMeta
 from coop.models import Association, Family, Product
 from upgrading.models import Advance, Season
 from upgrading.services.advances import MAX_REASON_LENGTH, MAX_REFERENCE_LENGTH, SEASON_FIELDS
@@ -23,14 +24,10 @@ from upgrading.services.advances import MAX_REASON_LENGTH, MAX_REFERENCE_LENGTH,
 RATE_QUANTUM = Decimal("0.0001")
 
 
-def _decimal_input(step="any"):
-    return forms.NumberInput(attrs={"step": step, "inputmode": "decimal", "min": "0"})
-
-
 class SeasonForm(ServiceModelForm):
     """A season and its advance terms; the rate is typed as a percentage (50 for half)."""
 
-    advance_pct = forms.DecimalField(
+    advance_pct = DecimalInputField(
         label=_("Advance to families (%)"),
         required=False,
         max_digits=6,
@@ -40,18 +37,15 @@ class SeasonForm(ServiceModelForm):
         help_text=_(
             "Share of the expected value advanced on delivery, e.g. 50. Blank: the active contract's."
         ),
-        widget=_decimal_input("0.01"),
     )
 
-    class Meta:
+    class Meta(DecimalInputMeta):
         model = Season
         fields = [name for name in SEASON_FIELDS if name != "advance_rate"]
         widgets = {
             "code": forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
             "starts_on": DateInput(),
             "ends_on": DateInput(),
-            "reference_price_per_kg": _decimal_input(),
-            "reference_exchange_rate": _decimal_input(),
         }
 
     field_order = [

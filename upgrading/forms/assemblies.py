@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chain.forms import ServiceModelForm
 from coop.forms import DateInput
+from coop.forms.numbers import DecimalInputMeta
 from upgrading.models import Assembly
 from upgrading.services.assemblies import ASSEMBLY_FIELDS, MAX_PEOPLE
 
@@ -23,7 +24,7 @@ def _count_input():
 class AssemblyForm(ServiceModelForm):
     minutes = forms.FileField(label=_("Minutes"), required=False, help_text=MINUTES_HELP)
 
-    class Meta:
+    class Meta(DecimalInputMeta):
         model = Assembly
         fields = ASSEMBLY_FIELDS
         widgets = {

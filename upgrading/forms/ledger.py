@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coop.forms import DateInput
 from coop.models import Association, Family
+from coop.numbers import parse_decimal
 from upgrading.evidence import max_bytes
 from upgrading.models import Indicator, LedgerEntry
 from upgrading.selectors.ledger import parse_anchor
@@ -92,6 +93,10 @@ class LedgerEntryForm(forms.Form):
             # A correction keeps its indicator.
             self.fields["indicator"].disabled = True
             self.initial.setdefault("indicator", supersedes.indicator.code)
+
+    def clean_value(self):
+        # "41,5" and "41.5" alike (coop.numbers); some indicators may go below zero.
+        return parse_decimal(self.cleaned_data["value"], allow_negative=True)
 
     def clean_family(self):
         code = self.cleaned_data.get("family", "").strip()

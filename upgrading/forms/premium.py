@@ -15,19 +15,19 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from coop.forms import DateInput
+from coop.forms.numbers import DecimalInputField
 from coop.units import MONEY_DIGITS, MONEY_PLACES
 from upgrading.models import PremiumAllocation, PremiumSpending
 from upgrading.selectors.premium import approving_decisions
 
 
 def _amount_field(label, help_text=""):
-    return forms.DecimalField(
+    return DecimalInputField(
         label=label,
         max_digits=MONEY_DIGITS,
         decimal_places=MONEY_PLACES,
         min_value=Decimal("0.01"),
         help_text=help_text,
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
     )
 
 

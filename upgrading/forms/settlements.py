@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coop.forms.base import DateInput, SearchForm, any_choice
+from coop.forms.numbers import DecimalInputField
 from coop.models import Association
 from coop.units import MONEY_DIGITS, MONEY_PLACES
 from upgrading.models import Decision, Season, Settlement, SettlementLine
@@ -19,8 +20,8 @@ from upgrading.services.settlements import MAX_COST_LINES
 NOTES_MAX_LENGTH = 2000
 
 
-def _money(**kwargs) -> forms.DecimalField:
-    return forms.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, min_value=0, **kwargs)
+def _money(**kwargs) -> DecimalInputField:
+    return DecimalInputField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, min_value=0, **kwargs)
 
 
 class SettlementForm(forms.Form):

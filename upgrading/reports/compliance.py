@@ -61,6 +61,7 @@ TITLES = {
     "inspections": gettext_lazy("Internal inspections in the last 12 months"),
     "open_sanctions": gettext_lazy("Open sanctions"),
     "quality": gettext_lazy("Lots over the moisture limits in stock or allocated"),
+    "unusual_values": gettext_lazy("Unusual values confirmed at recording"),
     "advances_overdue": gettext_lazy("Advances due and unpaid for more than 30 days"),
     "premium_unallocated": gettext_lazy("Premium received and not allocated for more than 12 months"),
     "premium_overspent": gettext_lazy("Premium allocations overspent"),
@@ -573,6 +574,42 @@ def check_quality(cooperative: Cooperative, period: Period, as_of) -> CheckResul
     return CheckResult("quality", FAIL if count else PASS, summary, count, findings)
 
 
+def check_unusual_values(cooperative: Cooperative, period: Period, as_of) -> CheckResult:
+    """Deliveries of the period recorded with a value outside its usual range (coop.plausibility)
+    after someone confirmed it: right or a slip, an auditor compares them with the receipts."""
+    confirmed = (
+        Lot.objects.filter(
+            cooperative=cooperative,
+            collected_on__gte=period.start,
+            collected_on__lte=period.end,
+            unusual_confirmed_by__isnull=False,
+        )
+        .select_related("unusual_confirmed_by")
+        .order_by("collected_on", "pk")
+    )
+    count = confirmed.count()
+    findings = [
+        Finding(
+            label=lot.code,
+            detail=_("%(values)s Confirmed by %(user)s.")
+            % {"values": lot.unusual_values, "user": lot.unusual_confirmed_by.get_username()},
+            url=link("lot_detail", cooperative, lot.pk),
+        )
+        for lot in (confirmed[:MAX_FINDINGS] if count else [])
+    ]
+    summary = (
+        ngettext(
+            "%(count)s lot recorded with an unusual value, confirmed by who recorded it.",
+            "%(count)s lots recorded with an unusual value, confirmed by who recorded them.",
+            count,
+        )
+        % _fmt({"count": count})
+        if count
+        else _("No lot of the period was recorded with an unusual value.")
+    )
+    return CheckResult("unusual_values", WARNING if count else PASS, summary, count, findings)
+
+
 # --- Money ------------------------------------------------------------------------------------
 
 
@@ -838,6 +875,7 @@ CHECKS = (
     check_inspections,
     check_open_sanctions,
     check_quality,
+    check_unusual_values,
     check_advances_overdue,
     check_premium_unallocated,
     check_premium_overspent,
