@@ -52,6 +52,7 @@ def test_every_member_reads_the_catalogue_of_their_coop_only(api, personas, prod
         "expected_yield": "0.3000",
         "yield_tolerance_pct": "10.00",
         "mass_balance_allowed": False,
+        "delivered_as": "",
     }
 
 
