@@ -20,6 +20,7 @@ def test_member_sees_their_cooperative_and_role(api, personas):
         {
             "slug": "coop-a",
             "name": "Cooperativa A",
+            "short_name": "",
             "country": "BR",
             "state": "MA",
             "municipality": "Lago do Junco",

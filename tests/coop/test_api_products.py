@@ -58,6 +58,7 @@ def test_every_member_reads_the_catalogue_of_their_coop_only(api, personas, prod
         "usual_moisture_max_pct": None,
         "reference_price_per_kg": None,
         "price_tolerance_pct": "40.00",
+        "delivered_as": "",
     }
 
 

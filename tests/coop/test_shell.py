@@ -237,8 +237,8 @@ def test_the_record_page_offers_the_forms_of_what_the_co_op_handles(
     places["honey"].delivered_as = "barrel"
     places["honey"].save()
     client.force_login(personas.staff)
-    # Session, user, co-op, role, the user's co-ops, what the co-op handles.
-    with django_assert_max_num_queries(6):
+    # Session, user, co-op, role (two), the user's co-ops, what the co-op handles.
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("lot_record_choose", args=[coop_a.slug]))
     html = response.content.decode()
     for name in ("lot_record_barrel", "lot_record_purchase", "lot_batch_create", "import_upload"):
