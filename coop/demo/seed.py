@@ -290,7 +290,11 @@ class Seeder:
         """Through the lots import: the delivery rules of lot_record, checked for every row."""
         started = time.monotonic()
         try:
-            result = lots_import(actor=admin, cooperative=cooperative, rows=enumerate(rows, start=2))
+            # A family's last barrel of a season is often part-filled (under the usual 15 kg):
+            # the office checked and confirmed those values, as staff do at the honey room.
+            result = lots_import(
+                actor=admin, cooperative=cooperative, rows=enumerate(rows, start=2), confirm_unusual=True
+            )
         except ImportRejected as error:
             raise CommandError(f"The demo's {label} were refused: {'; '.join(error.messages[:5])}") from error
         self.created[label] += result.created

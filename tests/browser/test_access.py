@@ -8,7 +8,7 @@ import pytest
 
 from coop.models import Membership, Role
 from tests.browser.conftest import CHROMIUM, PHONE, _user, log_in, save_screenshot, scroll_width
-from tests.factories import CooperativeFactory
+from tests.factories import CooperativeFactory, ProductFactory
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -21,12 +21,13 @@ pytestmark = [
 
 def test_an_administrator_gives_access_and_the_person_sets_their_password(transactional_db, open_page):
     coop = CooperativeFactory(name="Cooperativa do Mel", slug="mel", state="PI")
+    ProductFactory(cooperative=coop, code="MEL", delivered_as="barrel")  # honey comes in barrels
     admin = _user(coop, Role.ADMIN, "mel-admin")
 
     page = open_page(viewport=PHONE)
     log_in(page, "mel-admin")
     page.goto("/c/mel/")
-    page.click("a[href='/c/mel/access/']")
+    page.click("main a[href='/c/mel/access/']")  # also in the menu, folded
     expect(page.locator("h1")).to_have_text("Pessoas com acesso")
     page.click("a[href='/c/mel/access/invite/']")
     page.fill("#id_email", "joana@example.org")

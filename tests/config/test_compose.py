@@ -488,6 +488,7 @@ def test_the_proxy_configuration_is_valid_with_a_domain(tmp_path):
 
 # --- The README's deploy steps match the files -------------------------------------------------
 
+
 def readme_section(title: str) -> str:
     text = (PROJECT / "README.md").read_text()
     start = text.index(f"## {title}\n")

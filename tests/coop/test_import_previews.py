@@ -234,6 +234,7 @@ def test_a_preview_uploaded_here_is_confirmed_by_a_real_second_process(
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CELERY_BROKER_URL": "",
+        "LOG_LEVEL": "WARNING",  # the logs go to stdout too: keep it for the child's answer
     }
     child = subprocess.run(
         [sys.executable, "-c", CONFIRM_IN_ANOTHER_PROCESS, "a-staff", "coop-a", token],

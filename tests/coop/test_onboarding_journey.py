@@ -68,6 +68,14 @@ def test_from_an_empty_database_to_a_working_coop(settings, mailoutbox):
     # The link worked once: it no longer opens the form.
     assert not Client().get(path, follow=True).context["validlink"]
 
+    # She declares what the co-op handles: honey, delivered in barrels.
+    product = ana.post(
+        "/api/v1/products/",
+        {"cooperative": "mel-do-sertao", "code": "MEL", "name": "Mel", "delivered_as": "barrel"},
+        content_type="application/json",
+    )
+    assert product.status_code == 201, product.content
+
     # She gives a staff member access from the co-op's pages.
     invited = ana.post(
         reverse("membership_invite", args=["mel-do-sertao"]),
